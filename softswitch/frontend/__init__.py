@@ -1,0 +1,1 @@
+"""P4_16 front-end: preprocessing, parsing, semantic analysis and P4Info generation."""

@@ -1,0 +1,1 @@
+"""v1model execution: tables, externs, traffic manager and the packet pipeline."""

@@ -1,0 +1,1 @@
+"""Mininet testbeds, AI-over-WAN scenarios and traffic tools."""
