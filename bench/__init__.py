@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs every suite below and prints figures and ratios."""
