@@ -178,7 +178,7 @@ def _identity(entity: p4r.Entity) -> p4r.Entity:
     return copy
 
 
-def _update(kind: "p4r.Update.Type.ValueType", entity: p4r.Entity) -> p4r.Update:
+def _update(kind: p4r.Update.Type.ValueType, entity: p4r.Entity) -> p4r.Update:
     update = p4r.Update(type=kind)
     update.entity.CopyFrom(entity)
     return update
