@@ -1,0 +1,74 @@
+/*
+ * Ingress filtering: port roles, malformed-packet drops (counted per reason), and the rule that
+ * notifications and probes are only accepted from infrastructure ports.
+ */
+#ifndef __FANTEL_FILTERING__
+#define __FANTEL_FILTERING__
+
+control Filtering(inout headers_t hdr,
+                  inout local_md_t md,
+                  inout standard_metadata_t standard_md) {
+
+    /* Index: drop_reason_t (DropReason in controller/wire.py). */
+    counter(DROP_REASON_COUNT, CounterType.packets_and_bytes) drop_counter;
+    direct_counter(CounterType.packets_and_bytes) port_type_counter;
+
+    action set_port_type(bit<2> port_type) {
+        md.port_type = port_type;
+        port_type_counter.count();
+    }
+
+    @defaultonly
+    action unknown_port() {
+        /* Unknown ports are untrusted: they are treated like host ports below. */
+        md.port_type = PORT_TYPE_UNKNOWN;
+        port_type_counter.count();
+    }
+
+    @name("ingress_port_type")
+    table ingress_port_type {
+        key = { standard_md.ingress_port: exact @name("ingress_port"); }
+        actions = { set_port_type; @defaultonly unknown_port; }
+        const default_action = unknown_port();
+        counters = port_type_counter;
+        size = PORT_TYPE_TABLE_SIZE;
+    }
+
+    action drop_packet(drop_reason_t reason) {
+        md.drop_reason = reason;
+        md.bypass = true;
+        mark_to_drop(standard_md);
+    }
+
+    apply {
+        ingress_port_type.apply();
+        if (!md.bypass) {
+            if (standard_md.checksum_error == 1) {
+                drop_packet(DROP_REASON_IPV4_CHECKSUM);
+            } else if (standard_md.parser_error == error.SemBadVersion) {
+                drop_packet(DROP_REASON_SEM_BAD_VERSION);
+            } else if (standard_md.parser_error == error.SemBadClass) {
+                drop_packet(DROP_REASON_SEM_BAD_CLASS);
+            } else if (standard_md.parser_error == error.SemBadMoeCount) {
+                drop_packet(DROP_REASON_SEM_BAD_MOE);
+            } else if (standard_md.parser_error == error.FnBadVersion) {
+                drop_packet(DROP_REASON_FN_BAD_VERSION);
+            } else if (standard_md.parser_error == error.FnBadType) {
+                drop_packet(DROP_REASON_FN_BAD_TYPE);
+            } else if (standard_md.parser_error == error.FnBadParams) {
+                drop_packet(DROP_REASON_FN_BAD_PARAMS);
+            } else if (standard_md.parser_error != error.NoError) {
+                drop_packet(DROP_REASON_PARSER_OTHER);
+            } else if (hdr.fn.isValid() && md.port_type != PORT_TYPE_INFRA) {
+                drop_packet(DROP_REASON_FN_FROM_HOST);
+            } else if (hdr.probe.isValid() && md.port_type != PORT_TYPE_INFRA) {
+                drop_packet(DROP_REASON_PROBE_FROM_HOST);
+            }
+            if (md.drop_reason != DROP_REASON_NONE) {
+                drop_counter.count((bit<32>)md.drop_reason);
+            }
+        }
+    }
+}
+
+#endif  /* __FANTEL_FILTERING__ */

@@ -1,0 +1,111 @@
+/*
+ * Turns FN clones (I2E from FastReroute/Status, E2E from Congestion) into FN packets
+ * (docs/wire-format.md section 2) from the preserved fn_md_t, and truncates the original
+ * payload away. All locally originated FNs share one sequence counter.
+ */
+#ifndef __FANTEL_NOTIFY__
+#define __FANTEL_NOTIFY__
+
+control NotifyEgress(inout headers_t hdr,
+                     inout local_md_t md,
+                     inout standard_metadata_t standard_md) {
+
+    register<bit<32>>(1) fn_sequence;
+    counter(256, CounterType.packets_and_bytes) fn_tx_counter;   /* index: FN type */
+
+    bit<32> sequence = 0;
+    bit<16> fn_len = FN_FIXED_LEN;
+
+    apply {
+        if (standard_md.egress_port == md.fn.skip_port) {
+            mark_to_drop(standard_md);   /* a flood copy never goes back where the news came from */
+            return;
+        }
+        if (md.fn.relay == 1) {
+            sequence = md.fn.relay_sequence;
+        } else {
+            fn_sequence.read(sequence, 0);
+            sequence = sequence + 1;
+            fn_sequence.write(0, sequence);
+        }
+
+        hdr.probe.setInvalid();
+        hdr.sem.setInvalid();
+        hdr.sem_moe.setInvalid();
+        hdr.bth.setInvalid();
+        hdr.fn_five_tuple.setInvalid();
+        hdr.fn_qp.setInvalid();
+        hdr.fn_path.setInvalid();
+
+        hdr.fn.setValid();
+        hdr.fn.version = FN_VERSION;
+        hdr.fn.fn_rsv = 0;
+        hdr.fn.fn_type = md.fn.fn_type;
+        hdr.fn.hop_limit = md.fn.hop_limit;
+        hdr.fn.params = md.fn.params;
+        hdr.fn.originator = md.fn.node_id;
+        hdr.fn.sequence = sequence;
+        hdr.fn.timestamp = standard_md.egress_global_timestamp;
+        if (md.fn.relay == 1) {
+            hdr.fn.originator = md.fn.relay_originator;
+            hdr.fn.timestamp = md.fn.relay_timestamp;
+        }
+        hdr.fn.object_kind = md.fn.object_kind;
+        hdr.fn.metric_kind = md.fn.metric_kind;
+        hdr.fn.object_id = md.fn.object_id;
+        hdr.fn.metric_value = md.fn.metric_value;
+        hdr.fn.lifetime = md.fn.lifetime;
+        hdr.fn.key_id = 0;
+        hdr.fn.tail_rsv = 0;
+        hdr.fn.auth_tag = 0;
+
+        if ((md.fn.params & FN_PARAM_FIVE_TUPLE) != 0) {
+            hdr.fn_five_tuple.setValid();
+            hdr.fn_five_tuple.src_addr = md.fn.flow_src;
+            hdr.fn_five_tuple.dst_addr = md.fn.flow_dst;
+            hdr.fn_five_tuple.src_port = md.fn.flow_sport;
+            hdr.fn_five_tuple.dst_port = md.fn.flow_dport;
+            hdr.fn_five_tuple.protocol = md.fn.flow_proto;
+            hdr.fn_five_tuple.tuple_rsv = 0;
+            fn_len = fn_len + FN_FIVE_TUPLE_LEN;
+        }
+        if ((md.fn.params & FN_PARAM_ROCE_QP) != 0) {
+            hdr.fn_qp.setValid();
+            hdr.fn_qp.dest_qp = md.fn.flow_qp;
+            hdr.fn_qp.qp_rsv = 0;
+            fn_len = fn_len + FN_QP_LEN;
+        }
+
+        hdr.udp.setValid();
+        hdr.udp.sport = UDP_PORT_FN;
+        hdr.udp.dport = UDP_PORT_FN;
+        hdr.udp.len = UDP_HDR_LEN + fn_len;
+        hdr.udp.checksum = 0;
+
+        hdr.ipv4.setValid();
+        hdr.ipv4.version = 4;
+        hdr.ipv4.ihl = 5;
+        hdr.ipv4.dscp = 48;   /* CS6, network control */
+        hdr.ipv4.ecn = 0;
+        hdr.ipv4.total_len = IPV4_HDR_LEN + UDP_HDR_LEN + fn_len;
+        hdr.ipv4.identification = 0;
+        hdr.ipv4.flags = 0;
+        hdr.ipv4.frag_offset = 0;
+        hdr.ipv4.ttl = FN_TTL;
+        if (md.fn.dst_addr == IPV4_LIMITED_BROADCAST) {
+            hdr.ipv4.ttl = 1;
+        }
+        hdr.ipv4.protocol = IP_PROTO_UDP;
+        hdr.ipv4.src_addr = md.fn.node_ip;
+        hdr.ipv4.dst_addr = md.fn.dst_addr;
+
+        hdr.ethernet.dst_addr = md.fn.dst_mac;
+        hdr.ethernet.src_addr = md.fn.node_mac;
+        hdr.ethernet.ether_type = ETHERTYPE_IPV4;
+
+        fn_tx_counter.count((bit<32>)md.fn.fn_type);
+        truncate((bit<32>)(ETH_HDR_LEN + hdr.ipv4.total_len));
+    }
+}
+
+#endif  /* __FANTEL_NOTIFY__ */

@@ -1,0 +1,31 @@
+/* Controller packet I/O: packet-out from the CPU port, packet-in to it (P4Runtime Packet I/O). */
+#ifndef __FANTEL_PACKET_IO__
+#define __FANTEL_PACKET_IO__
+
+control PacketIoIngress(inout headers_t hdr,
+                        inout local_md_t md,
+                        inout standard_metadata_t standard_md) {
+    apply {
+        if (hdr.packet_out.isValid()) {
+            /* Sent as-is out of the requested port; FastReroute still stamps probes. */
+            standard_md.egress_spec = hdr.packet_out.egress_port;
+            hdr.packet_out.setInvalid();
+            md.bypass = true;
+        }
+    }
+}
+
+control PacketIoEgress(inout headers_t hdr,
+                       inout local_md_t md,
+                       inout standard_metadata_t standard_md) {
+    apply {
+        if (standard_md.egress_port == CPU_PORT) {
+            hdr.packet_in.setValid();
+            hdr.packet_in.ingress_port = standard_md.ingress_port;
+            hdr.packet_in._pad = 0;
+            hdr.packet_in.reason = PKT_IN_REASON_FN;
+        }
+    }
+}
+
+#endif  /* __FANTEL_PACKET_IO__ */

@@ -1,0 +1,272 @@
+/*
+ * fantel headers and metadata. Field names and widths of the fantel headers equal the scapy
+ * layers in controller/wire.py (checked by tests/test_wire.py); layouts in docs/wire-format.md.
+ */
+#ifndef __FANTEL_HEADERS__
+#define __FANTEL_HEADERS__
+
+/* ---- controller packet I/O (P4Runtime spec, section "Packet I/O") --------------------- */
+@controller_header("packet_in")
+header packet_in_h {
+    PortId_t ingress_port;
+    bit<7>   _pad;
+    bit<8>   reason;
+}
+
+@controller_header("packet_out")
+header packet_out_h {
+    PortId_t egress_port;
+    bit<7>   _pad;
+}
+
+/* ---- standard headers ---------------------------------------------------------------- */
+/* IEEE 802.3 */
+header ethernet_h {
+    mac_addr_t dst_addr;
+    mac_addr_t src_addr;
+    bit<16>    ether_type;
+}
+
+/* RFC 791; options are not parsed (packets with options are forwarded as plain IPv4). */
+header ipv4_h {
+    bit<4>      version;
+    bit<4>      ihl;
+    bit<6>      dscp;
+    bit<2>      ecn;
+    bit<16>     total_len;
+    bit<16>     identification;
+    bit<3>      flags;
+    bit<13>     frag_offset;
+    bit<8>      ttl;
+    bit<8>      protocol;
+    bit<16>     hdr_checksum;
+    ipv4_addr_t src_addr;
+    ipv4_addr_t dst_addr;
+}
+
+/* RFC 768 */
+header udp_h {
+    l4_port_t sport;
+    l4_port_t dport;
+    bit<16>   len;
+    bit<16>   checksum;
+}
+
+/* InfiniBand Architecture Specification Vol. 1, Base Transport Header (RoCEv2 annex A17) */
+header bth_h {
+    bit<8>  opcode;
+    bit<1>  solicited;
+    bit<1>  migreq;
+    bit<2>  padcount;
+    bit<4>  version;
+    bit<16> pkey;
+    bit<1>  fecn;
+    bit<1>  becn;
+    bit<6>  resv6;
+    bit<24> dqpn;
+    bit<1>  ackreq;
+    bit<7>  resv7;
+    bit<24> psn;
+}
+
+/* ---- fantel headers (docs/wire-format.md) --------------------------------------------- */
+/* Semantic header, fixed part (28 bytes). */
+header sem_h {
+    bit<4>      version;
+    bit<4>      tclass;
+    bit<8>      urgency;
+    bit<1>      flag_moe;
+    bit<1>      flag_quantized;
+    bit<1>      flag_promoted;
+    bit<1>      flag_keep;
+    bit<4>      flags_rsv;
+    bit<1>      quant_ok;
+    bit<1>      loss_ok;
+    bit<1>      buffer_ok;
+    bit<2>      token_hint;
+    bit<3>      tol_rsv;
+    bit<4>      elem_format;
+    bit<4>      target_precision;
+    bit<8>      loss_budget;
+    bit<16>     max_delay;
+    bit<16>     layer_id;
+    bit<8>      stage;
+    bit<8>      key_id;
+    bit<4>      affinity_kind;
+    bit<12>     affinity_id;
+    tenant_id_t tenant_id;
+    bit<32>     task_id;
+    bit<64>     auth_tag;
+}
+
+/* Semantic header MoE block (24 bytes), present iff sem.flag_moe == 1. */
+header sem_moe_h {
+    bit<32> token_id;
+    bit<16> token_pos;
+    bit<8>  cand_count;
+    bit<8>  moe_rsv;
+    bit<16> expert0;
+    bit<16> weight0;
+    bit<16> expert1;
+    bit<16> weight1;
+    bit<16> expert2;
+    bit<16> weight2;
+    bit<16> expert3;
+    bit<16> weight3;
+}
+
+/* Fast notification, fixed part (40 bytes). */
+header fn_h {
+    bit<4>      version;
+    bit<4>      fn_rsv;
+    bit<8>      fn_type;
+    bit<8>      hop_limit;
+    bit<8>      params;
+    node_id_t   originator;
+    bit<32>     sequence;
+    timestamp_t timestamp;
+    bit<8>      object_kind;
+    bit<8>      metric_kind;
+    bit<32>     object_id;
+    bit<32>     metric_value;
+    bit<16>     lifetime;
+    bit<8>      key_id;
+    bit<8>      tail_rsv;
+    bit<64>     auth_tag;
+}
+
+/* FN optional field T (params & FN_PARAM_FIVE_TUPLE). */
+header fn_five_tuple_h {
+    ipv4_addr_t src_addr;
+    ipv4_addr_t dst_addr;
+    l4_port_t   src_port;
+    l4_port_t   dst_port;
+    bit<8>      protocol;
+    bit<24>     tuple_rsv;
+}
+
+/* FN optional field Q (params & FN_PARAM_ROCE_QP). */
+header fn_qp_h {
+    bit<24> dest_qp;
+    bit<8>  qp_rsv;
+}
+
+/* FN optional field P (params & FN_PARAM_PATH_ID). */
+header fn_path_h {
+    bit<32> path_id;
+}
+
+/* Neighbour liveness probe (EtherType PROBE_ETHERTYPE, 20 bytes). */
+header probe_h {
+    bit<4>      version;
+    bit<4>      kind;
+    bit<8>      probe_rsv;
+    bit<16>     tx_port;
+    node_id_t   node_id;
+    bit<32>     sequence;
+    timestamp_t timestamp;
+    bit<16>     interval;
+}
+
+struct headers_t {
+    packet_out_h    packet_out;
+    packet_in_h     packet_in;
+    ethernet_h      ethernet;
+    probe_h         probe;
+    ipv4_h          ipv4;
+    udp_h           udp;
+    sem_h           sem;
+    sem_moe_h       sem_moe;
+    bth_h           bth;
+    fn_h            fn;
+    fn_five_tuple_h fn_five_tuple;
+    fn_qp_h         fn_qp;
+    fn_path_h       fn_path;
+}
+
+/* ---- metadata -------------------------------------------------------------------------- */
+/* Lookup fields, filled once by LookupMdInit; tables key on these, not on raw headers. */
+struct lookup_md_t {
+    mac_addr_t  eth_src;            /* previous hop, where a congestion FN goes back to */
+    ipv4_addr_t ipv4_src;
+    ipv4_addr_t ipv4_dst;
+    bit<8>      ip_proto;
+    l4_port_t   l4_sport;
+    l4_port_t   l4_dport;
+    flow_hash_t flow_hash;
+    bit<24>     dest_qp;
+    bit<4>      tclass;
+    bit<8>      urgency;
+    tenant_id_t tenant_id;
+    bit<8>      stage;
+    timestamp_t now;
+}
+
+/*
+ * Everything an FN copy needs in egress. Marked @field_list(FL_FN) so BMv2 preserves it
+ * across clone_preserving_field_list(); FL_FN is defined in define.p4.
+ */
+struct fn_md_t {
+    @field_list(FL_FN) bit<8>      fn_type;
+    @field_list(FL_FN) bit<8>      object_kind;
+    @field_list(FL_FN) bit<32>     object_id;
+    @field_list(FL_FN) bit<8>      metric_kind;
+    @field_list(FL_FN) bit<32>     metric_value;
+    @field_list(FL_FN) bit<8>      hop_limit;
+    @field_list(FL_FN) bit<16>     lifetime;
+    @field_list(FL_FN) bit<8>      params;
+    @field_list(FL_FN) PortId_t    skip_port;     /* a flood copy is not sent back out of this port */
+    @field_list(FL_FN) ipv4_addr_t dst_addr;      /* sender (congestion) or limited broadcast */
+    @field_list(FL_FN) mac_addr_t  dst_mac;
+    @field_list(FL_FN) ipv4_addr_t flow_src;
+    @field_list(FL_FN) ipv4_addr_t flow_dst;
+    @field_list(FL_FN) l4_port_t   flow_sport;
+    @field_list(FL_FN) l4_port_t   flow_dport;
+    @field_list(FL_FN) bit<8>      flow_proto;
+    @field_list(FL_FN) bit<24>     flow_qp;
+    /* a relayed FN keeps its originator's identity, sequence and time */
+    @field_list(FL_FN) bit<1>      relay;
+    @field_list(FL_FN) node_id_t   relay_originator;
+    @field_list(FL_FN) bit<32>     relay_sequence;
+    @field_list(FL_FN) timestamp_t relay_timestamp;
+    /* switch identity, copied from switch_config so egress and clones need no table */
+    @field_list(FL_FN) node_id_t   node_id;
+    @field_list(FL_FN) ipv4_addr_t node_ip;
+    @field_list(FL_FN) mac_addr_t  node_mac;
+}
+
+/* Switch-wide settings installed by the controller as the default action of switch_config. */
+struct config_md_t {
+    timestamp_t flowlet_gap;        /* us of silence that starts a new flowlet */
+    timestamp_t fn_min_interval;    /* us between congestion FNs for one flow */
+    bit<16>     fn_lifetime;        /* ms, lifetime field of detected/status FNs */
+    bit<8>      fn_hop_limit;       /* scope of failure FNs */
+    timestamp_t status_window;      /* us per utilization sample */
+}
+
+struct local_md_t {
+    lookup_md_t   lkp;
+    fn_md_t       fn;
+    config_md_t   cfg;
+    bit<2>        port_type;
+    bool          bypass;           /* packet-out or dropped: skip the forwarding pipeline */
+    bool          to_local;         /* probe or neighbour-scoped FN: consumed by this switch */
+    drop_reason_t drop_reason;
+    next_id_t     next_id;
+    watch_id_t    watch_id;
+    bool          has_next_hop;
+    bit<16>       flowlet_id;
+    bool          sem_inserted;
+    bool          fn_cloned;        /* one clone per packet: later generators defer */
+}
+
+/* Digest raised on a utilization level change (status.p4). */
+struct status_digest_t {
+    node_id_t   node_id;
+    PortId_t    port;
+    bit<8>      level;
+    bit<32>     load;
+    timestamp_t timestamp;
+}
+
+#endif  /* __FANTEL_HEADERS__ */

@@ -1,0 +1,170 @@
+/*
+ * fantel parser, checksum controls and deparser (v1model signatures; the TNA top file wraps
+ * FantelParser's states the same way).
+ *
+ * Malformed fantel headers raise parser errors with verify(); BMv2 then hands the packet to
+ * ingress with standard_metadata.parser_error set, and Filtering drops and counts it.
+ */
+#ifndef __FANTEL_PARSER__
+#define __FANTEL_PARSER__
+
+error {
+    SemBadVersion,
+    SemBadClass,
+    SemBadMoeCount,
+    FnBadVersion,
+    FnBadType,
+    FnBadParams
+}
+
+parser FantelParser(packet_in packet,
+                    out headers_t hdr,
+                    inout local_md_t md,
+                    inout standard_metadata_t standard_md) {
+    state start {
+        transition select(standard_md.ingress_port) {
+            CPU_PORT: parse_packet_out;
+            default: parse_ethernet;
+        }
+    }
+
+    state parse_packet_out {
+        packet.extract(hdr.packet_out);
+        transition parse_ethernet;
+    }
+
+    state parse_ethernet {
+        packet.extract(hdr.ethernet);
+        transition select(hdr.ethernet.ether_type) {
+            ETHERTYPE_IPV4: parse_ipv4;
+            ETHERTYPE_PROBE: parse_probe;
+            default: accept;
+        }
+    }
+
+    state parse_probe {
+        packet.extract(hdr.probe);
+        transition accept;
+    }
+
+    state parse_ipv4 {
+        packet.extract(hdr.ipv4);
+        /* Only option-less, unfragmented UDP carries fantel headers. */
+        transition select(hdr.ipv4.ihl, hdr.ipv4.frag_offset, hdr.ipv4.protocol) {
+            (4w5, 13w0, IP_PROTO_UDP): parse_udp;
+            default: accept;
+        }
+    }
+
+    state parse_udp {
+        packet.extract(hdr.udp);
+        transition select(hdr.udp.dport) {
+            UDP_PORT_ROCEV2: parse_bth;
+            UDP_PORT_SEM: parse_sem;
+            UDP_PORT_FN: parse_fn;
+            default: accept;
+        }
+    }
+
+    state parse_sem {
+        packet.extract(hdr.sem);
+        verify(hdr.sem.version == SEM_VERSION, error.SemBadVersion);
+        verify(hdr.sem.tclass <= TCLASS_MAX, error.SemBadClass);
+        transition select(hdr.sem.flag_moe) {
+            1w1: parse_sem_moe;
+            default: parse_bth;
+        }
+    }
+
+    state parse_sem_moe {
+        packet.extract(hdr.sem_moe);
+        verify(hdr.sem_moe.cand_count <= SEM_MOE_MAX_CANDIDATES, error.SemBadMoeCount);
+        transition parse_bth;
+    }
+
+    state parse_bth {
+        packet.extract(hdr.bth);
+        transition accept;
+    }
+
+    state parse_fn {
+        packet.extract(hdr.fn);
+        verify(hdr.fn.version == FN_VERSION, error.FnBadVersion);
+        verify(hdr.fn.fn_type != 0 && hdr.fn.fn_type <= FN_TYPE_MAX, error.FnBadType);
+        verify((hdr.fn.params & FN_PARAM_RESERVED_MASK) == 0, error.FnBadParams);
+        transition select(hdr.fn.params[0:0]) {
+            1w1: parse_fn_five_tuple;
+            default: parse_fn_after_five_tuple;
+        }
+    }
+
+    state parse_fn_five_tuple {
+        packet.extract(hdr.fn_five_tuple);
+        transition parse_fn_after_five_tuple;
+    }
+
+    state parse_fn_after_five_tuple {
+        transition select(hdr.fn.params[1:1]) {
+            1w1: parse_fn_qp;
+            default: parse_fn_after_qp;
+        }
+    }
+
+    state parse_fn_qp {
+        packet.extract(hdr.fn_qp);
+        transition parse_fn_after_qp;
+    }
+
+    state parse_fn_after_qp {
+        transition select(hdr.fn.params[2:2]) {
+            1w1: parse_fn_path;
+            default: accept;
+        }
+    }
+
+    state parse_fn_path {
+        packet.extract(hdr.fn_path);
+        transition accept;
+    }
+}
+
+control FantelVerifyChecksum(inout headers_t hdr, inout local_md_t md) {
+    apply {
+        verify_checksum(hdr.ipv4.isValid(),
+            { hdr.ipv4.version, hdr.ipv4.ihl, hdr.ipv4.dscp, hdr.ipv4.ecn,
+              hdr.ipv4.total_len, hdr.ipv4.identification, hdr.ipv4.flags,
+              hdr.ipv4.frag_offset, hdr.ipv4.ttl, hdr.ipv4.protocol,
+              hdr.ipv4.src_addr, hdr.ipv4.dst_addr },
+            hdr.ipv4.hdr_checksum, HashAlgorithm.csum16);
+    }
+}
+
+control FantelComputeChecksum(inout headers_t hdr, inout local_md_t md) {
+    apply {
+        update_checksum(hdr.ipv4.isValid(),
+            { hdr.ipv4.version, hdr.ipv4.ihl, hdr.ipv4.dscp, hdr.ipv4.ecn,
+              hdr.ipv4.total_len, hdr.ipv4.identification, hdr.ipv4.flags,
+              hdr.ipv4.frag_offset, hdr.ipv4.ttl, hdr.ipv4.protocol,
+              hdr.ipv4.src_addr, hdr.ipv4.dst_addr },
+            hdr.ipv4.hdr_checksum, HashAlgorithm.csum16);
+    }
+}
+
+control FantelDeparser(packet_out packet, in headers_t hdr) {
+    apply {
+        packet.emit(hdr.packet_in);
+        packet.emit(hdr.ethernet);
+        packet.emit(hdr.probe);
+        packet.emit(hdr.ipv4);
+        packet.emit(hdr.udp);
+        packet.emit(hdr.sem);
+        packet.emit(hdr.sem_moe);
+        packet.emit(hdr.bth);
+        packet.emit(hdr.fn);
+        packet.emit(hdr.fn_five_tuple);
+        packet.emit(hdr.fn_qp);
+        packet.emit(hdr.fn_path);
+    }
+}
+
+#endif  /* __FANTEL_PARSER__ */
