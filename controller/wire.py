@@ -37,6 +37,7 @@ __all__ = [
     "SEM_MOE_LEN",
     "SEM_MOE_MAX_CANDIDATES",
     "AffinityKind",
+    "DropReason",
     "ElemFormat",
     "EtherTypes",
     "FnFiveTuple",
@@ -46,9 +47,12 @@ __all__ = [
     "FnType",
     "MetricKind",
     "ObjectKind",
+    "PacketInReason",
+    "PortType",
     "Probe",
     "ProbeKind",
     "SemMoe",
+    "StatusLevel",
     "TokenHint",
     "TrafficClass",
     "UdpPorts",
@@ -171,6 +175,44 @@ class ProbeKind(IntEnum):
     """Probe `kind`."""
 
     HELLO = 1
+
+
+class PortType(IntEnum):
+    """Role of a switch port (`ingress_port_type` table); unknown ports are untrusted."""
+
+    UNKNOWN = 0
+    HOST = 1
+    INFRA = 2
+
+
+class PacketInReason(IntEnum):
+    """`reason` of the packet-in controller header."""
+
+    FN = 1
+
+
+class StatusLevel(IntEnum):
+    """`level` of the status digest: which side of the load thresholds a port is on."""
+
+    NORMAL = 0
+    HIGH = 1
+
+
+class DropReason(IntEnum):
+    """Index of the filtering drop counter (and of `fn_drop_counter`)."""
+
+    NONE = 0
+    IPV4_CHECKSUM = 1
+    SEM_BAD_VERSION = 2
+    SEM_BAD_CLASS = 3
+    SEM_BAD_MOE = 4
+    FN_BAD_VERSION = 5
+    FN_BAD_TYPE = 6
+    FN_BAD_PARAMS = 7
+    FN_FROM_HOST = 8
+    PROBE_FROM_HOST = 9
+    PARSER_OTHER = 10
+    FN_REPLAY = 11
 
 
 SEM_FIXED_LEN = 28
