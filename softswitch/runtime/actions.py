@@ -24,6 +24,9 @@ class ActionCall:
     name: str
     params: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self.params.items()))))
+
     def args(self, spec: ActionSpec) -> tuple[int, ...]:
         """Parameter values in declaration order (what the generated action takes)."""
         return tuple(self.params[name] for name, _ in spec.params)

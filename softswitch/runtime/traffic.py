@@ -55,7 +55,8 @@ class QueuedPacket(Generic[T]):
 class _Queue(Generic[T]):
     depth: int
     delay_ns: int = 0
-    last_departure_ns: int = 0
+    # Far past: the first packet of an idle queue leaves at once.
+    last_departure_ns: int = -(1 << 62)
     packets: deque[QueuedPacket[T]] = field(default_factory=deque)
 
 
