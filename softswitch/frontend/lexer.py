@@ -197,7 +197,12 @@ def tokenize(text: str, filename: str) -> tuple[list[Token], list[str]]:
         else:
             tokens.append(Token(UNEXPECTED, word, pos, end, src))
         pos = end
-    tokens.append(Token(EOF, "", length, length, SrcInfo(file, line, pos - line_start + 1)))
+    # End of file is reported just after the last token: that line is where the text is missing.
+    eof_src = SrcInfo(file, line, pos - line_start + 1)
+    if tokens:
+        last = tokens[-1]
+        eof_src = SrcInfo(last.src.file, last.src.line, last.src.col + last.end - last.start)
+    tokens.append(Token(EOF, "", length, length, eof_src))
     return tokens, files
 
 

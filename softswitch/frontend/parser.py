@@ -639,6 +639,8 @@ class P4Parser(ExpressionParser):
             return self.parse_variable(annotations)
         if not (self.at_non_type_name() or kind in (".", "this") or self.at_type_start()):
             self.fail("a statement")
+        if kind == IDENT and self.peek().kind == IDENT:
+            self.fail()  # `T x;` with T not a type in scope
         target = self.parse_postfix(self.parse_primary())
         if self.accept("="):
             value = self.parse_expression()

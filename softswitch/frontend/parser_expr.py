@@ -132,9 +132,19 @@ class ExpressionParser:
             raise _Backtrack
         token = token or self.tok
         message = f"syntax error, unexpected {token.describe()}"
-        if expecting:
+        if token.kind == IDENT and self.peek_after(token).kind == IDENT:
+            # `name1 name2` where a declaration was possible: name1 is an unknown type.
+            message += ", which is not a type in scope"
+        elif expecting:
             message += f", expecting {expecting}"
         raise CompileError.at(token.src, message)
+
+    def peek_after(self, token: Token) -> Token:
+        """The token following ``token`` (which must come from the current stream)."""
+        for index in range(self.pos, len(self.tokens)):
+            if self.tokens[index] is token:
+                return self.tokens[min(index + 1, len(self.tokens) - 1)]
+        return self.tokens[-1]
 
     def attempt(self, parse: Callable[[], _T]) -> _T | None:
         """Run ``parse``; on a syntax error rewind and return None (bounded lookahead)."""
@@ -538,6 +548,9 @@ class ExpressionParser:
         if (token.kind == IDENT or token.kind in NON_TYPE_KEYWORDS) and self.peek().kind == "=":
             self.advance()
             self.advance()
+            if self.at("_") and self.peek().kind in (",", ")"):
+                self.advance()
+                return ast.Argument(None, name=token.text, src=token.src)
             return ast.Argument(self.parse_expression(), name=token.text, src=token.src)
         return ast.Argument(self.parse_expression(), src=token.src)
 
