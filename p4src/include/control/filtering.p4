@@ -18,7 +18,6 @@ control Filtering(inout headers_t hdr,
         port_type_counter.count();
     }
 
-    @defaultonly
     action unknown_port() {
         /* Unknown ports are untrusted: they are treated like host ports below. */
         md.port_type = PORT_TYPE_UNKNOWN;

@@ -32,7 +32,6 @@ control Forwarding(inout headers_t hdr,
         ipv4_routes_counter.count();
     }
 
-    @defaultonly
     action no_route() {
         mark_to_drop(standard_md);
         ipv4_routes_counter.count();
@@ -77,6 +76,7 @@ control Forwarding(inout headers_t hdr,
 
     apply {
         if (!hdr.ipv4.isValid()) {
+            mark_to_drop(standard_md);   /* fantel routes IPv4 only; nothing else leaves */
             return;
         }
         if (hdr.ipv4.ttl <= 1) {

@@ -37,6 +37,9 @@ control LookupMdInit(inout headers_t hdr,
                       || (hdr.fn.isValid() && hdr.ipv4.dst_addr == IPV4_LIMITED_BROADCAST);
         md.drop_reason = DROP_REASON_NONE;
         md.has_next_hop = false;
+        md.next_id = 0;
+        md.watch_id = 0;
+        md.flowlet_id = 0;
         md.sem_inserted = false;
         md.fn_cloned = false;
         md.lkp.eth_src = hdr.ethernet.src_addr;

@@ -65,7 +65,6 @@ control SemanticIngress(inout headers_t hdr,
         sem_classifier_counter.count();
     }
 
-    @defaultonly
     action no_sem() {
         sem_classifier_counter.count();
     }
@@ -104,7 +103,6 @@ control SemanticIngress(inout headers_t hdr,
         sem_policy_counter.count();
     }
 
-    @defaultonly
     action best_effort() {
         standard_md.priority = 0;
         sem_policy_counter.count();
@@ -163,7 +161,6 @@ control SemanticEgress(inout headers_t hdr,
         sem_strip_counter.count();
     }
 
-    @defaultonly
     action keep_sem() {
         sem_strip_counter.count();
     }
