@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from softswitch.runtime.errors import InvalidArgumentError
-
 
 def mask(width: int) -> int:
     """All-ones value of ``width`` bits."""
@@ -93,10 +91,3 @@ def sat_add_signed(a: int, b: int, width: int) -> int:
 def sat_sub_signed(a: int, b: int, width: int) -> int:
     """``a |-| b`` for int<width> (operands and result as Python signed ints)."""
     return sat_add_signed(a, -b, width)
-
-
-def check_width(value: int, width: int, what: str) -> int:
-    """Validate a control-plane value fits in ``width`` unsigned bits."""
-    if value < 0 or value >> width:
-        raise InvalidArgumentError(f"{what}: value {value:#x} does not fit in {width} bits")
-    return value
