@@ -60,9 +60,9 @@ def destination_flows(
 def _cancel_cycles(arc_flow: dict[Arc, float], heads: Mapping[Arc, str]) -> None:
     tolerance = 1e-9 * max(arc_flow.values(), default=0.0)
     support = nx.MultiDiGraph()
-    support.add_edges_from(
-        (arc[1], heads[arc], arc) for arc, f in arc_flow.items() if f > tolerance
-    )
+    for arc, rate in arc_flow.items():
+        if rate > tolerance:
+            support.add_edge(arc[1], heads[arc], key=arc)
     while True:
         try:
             cycle = nx.find_cycle(support)

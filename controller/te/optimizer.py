@@ -18,16 +18,18 @@ returned, with `served_fraction = 1 / U` telling how far all demands must be sca
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from controller.te.paths import Arc, Pair, Path, arcs_of
+from controller.te.paths import Arc, Hop, Pair, Path, arcs_of
 
 TIE_BREAK = 1e-6
 
@@ -45,6 +47,8 @@ class PathLpResult:
     #: Demands with no usable path (failed links, no capacity); left out of the LP.
     unroutable: list[Pair] = field(default_factory=list)
     solve_seconds: float = 0.0
+    #: Paths the LP considered (candidates plus generated columns).
+    columns: int = 0
 
     @property
     def feasible(self) -> bool:
@@ -68,8 +72,17 @@ def solve_path_lp(
     capacity: Mapping[Arc, float],
     demands: Mapping[Pair, float],
     candidates: Mapping[Pair, Sequence[Path]],
+    *,
+    pricing: nx.MultiGraph | None = None,
+    max_rounds: int = 50,
 ) -> PathLpResult:
-    """Min-max utilization over the candidate paths; arcs missing from `capacity` are unusable."""
+    """Min-max utilization over the candidate paths; arcs missing from `capacity` are unusable.
+
+    With `pricing` (the graph the arcs belong to), column generation adds, round by round, the
+    path with the most negative reduced cost for each commodity (a shortest path under the
+    arc duals) until none improves: the result is then the exact optimum over all paths,
+    reached with few columns. Without it, only the given candidates are used.
+    """
     started = time.perf_counter()
     arc_index = {arc: i for i, arc in enumerate(capacity) if capacity[arc] > 0}
     columns: list[tuple[Pair, Path]] = []
@@ -87,41 +100,19 @@ def solve_path_lp(
     if not columns:
         return PathLpResult(0.0, {}, {}, unroutable, time.perf_counter() - started)
 
-    total_demand = sum(demands[pair] for pair in routed)
-    longest = max(path.delay for _, path in columns) or 1.0
-    pair_row = {pair: i for i, pair in enumerate(routed)}
-    n_paths = len(columns)
-    rows, cols, values = [], [], []
-    cost = np.zeros(n_paths + 1)
-    cost[n_paths] = 1.0  # U
-    for col, (pair, path) in enumerate(columns):
-        for arc in path.arcs:
-            rows.append(arc_index[arc])
-            cols.append(col)
-            values.append(demands[pair] / capacity[arc])
-        cost[col] = TIE_BREAK * (demands[pair] / total_demand) * (path.delay / longest)
-    n_arcs = len(arc_index)
-    loads = sp.csr_matrix((values, (rows, cols)), shape=(n_arcs, n_paths))
-    a_ub = sp.hstack([loads, sp.csr_matrix(-np.ones((n_arcs, 1)))], format="csr")
-    a_eq = sp.csr_matrix(
-        (np.ones(n_paths), ([pair_row[pair] for pair, _ in columns], range(n_paths))),
-        shape=(len(routed), n_paths + 1),
-    )
-    result = linprog(
-        cost,
-        A_ub=a_ub,
-        b_ub=np.zeros(n_arcs),
-        A_eq=a_eq,
-        b_eq=np.ones(len(routed)),
-        bounds=(0, None),
-        method="highs",
-    )
-    if result.status != 0:
-        raise OptimizerError(f"path LP: HiGHS returned status {result.status}: {result.message}")
+    master = _PathMaster(capacity, arc_index, demands, routed, columns)
+    result = master.solve()
+    for _ in range(max_rounds if pricing is not None else 0):
+        assert pricing is not None
+        new_columns = master.price(pricing, result)
+        if not new_columns:
+            break
+        master.columns.extend(new_columns)
+        result = master.solve()
 
     flows: dict[Pair, list[tuple[Path, float]]] = {}
     arc_load: dict[Arc, float] = dict.fromkeys(arc_index, 0.0)
-    for col, (pair, path) in enumerate(columns):
+    for col, (pair, path) in enumerate(master.columns):
         rate = float(result.x[col]) * demands[pair]
         if rate <= demands[pair] * 1e-9:
             continue
@@ -134,7 +125,105 @@ def solve_path_lp(
         arc_load=arc_load,
         unroutable=unroutable,
         solve_seconds=time.perf_counter() - started,
+        columns=len(master.columns),
     )
+
+
+class _PathMaster:
+    """The path-based LP over a growing set of columns, in well-conditioned units."""
+
+    def __init__(
+        self,
+        capacity: Mapping[Arc, float],
+        arc_index: dict[Arc, int],
+        demands: Mapping[Pair, float],
+        routed: list[Pair],
+        columns: list[tuple[Pair, Path]],
+    ) -> None:
+        self.capacity = capacity
+        self.arc_index = arc_index
+        self.demands = demands
+        self.routed = routed
+        self.pair_row = {pair: i for i, pair in enumerate(routed)}
+        self.columns = columns
+        self.total_demand = sum(demands[pair] for pair in routed)
+        # Units where a typical capacity is 1 and the largest demand is 1: HiGHS' absolute
+        # tolerances (1e-7) would otherwise swallow a 1 kbps demand on a 100 Gbps link.
+        # U is recomputed from the real rates afterwards.
+        self.alpha = _conditioning(capacity.values(), [demands[pair] for pair in routed])
+        # Fixed for all rounds so the tie-break weight of an arc never changes.
+        self.delay_norm = max(path.delay for _, path in columns) or 1.0
+
+    def solve(self) -> Any:
+        n_arcs, n_paths = len(self.arc_index), len(self.columns)
+        rows, cols, values = [], [], []
+        cost = np.zeros(n_paths + 1)
+        cost[n_paths] = 1.0  # U
+        for col, (pair, path) in enumerate(self.columns):
+            for arc in path.arcs:
+                rows.append(self.arc_index[arc])
+                cols.append(col)
+                values.append(self.demands[pair] * self.alpha / self.capacity[arc])
+            share = self.demands[pair] / self.total_demand
+            cost[col] = TIE_BREAK * share * path.delay / self.delay_norm
+        loads = sp.csr_matrix((values, (rows, cols)), shape=(n_arcs, n_paths))
+        a_ub = sp.hstack([loads, sp.csr_matrix(-np.ones((n_arcs, 1)))], format="csr")
+        a_eq = sp.csr_matrix(
+            (np.ones(n_paths), ([self.pair_row[pair] for pair, _ in self.columns], range(n_paths))),
+            shape=(len(self.routed), n_paths + 1),
+        )
+        result = linprog(
+            cost,
+            A_ub=a_ub,
+            b_ub=np.zeros(n_arcs),
+            A_eq=a_eq,
+            b_eq=np.ones(len(self.routed)),
+            bounds=(0, None),
+            method="highs",
+        )
+        if result.status != 0:
+            raise OptimizerError(
+                f"path LP: HiGHS returned status {result.status}: {result.message}"
+            )
+        return result
+
+    def price(self, graph: nx.MultiGraph, result: Any) -> list[tuple[Pair, Path]]:
+        """Columns with negative reduced cost: per source, shortest paths under the arc duals.
+
+        Reduced cost of path p for commodity c (scipy's marginals are <= 0 on <= rows):
+        d_c * sum_a(w_a) - sigma_c with w_a = -marginal_a * alpha / cap_a + tie-break(a).
+        """
+        marginals = result.ineqlin.marginals
+        sigma = result.eqlin.marginals
+        tie = TIE_BREAK / (self.total_demand * self.delay_norm)
+        weights = nx.DiGraph()
+        for u, v, link, data in graph.edges(keys=True, data=True):
+            for tail, head in ((u, v), (v, u)):
+                arc = (link, tail)
+                if arc not in self.arc_index:
+                    continue
+                dual = max(0.0, -marginals[self.arc_index[arc]])
+                weight = dual * self.alpha / self.capacity[arc] + tie * data["delay"]
+                if not weights.has_edge(tail, head) or weights[tail][head]["w"] > weight:
+                    weights.add_edge(tail, head, w=weight, link=link, delay=data["delay"])
+        by_source: dict[str, list[Pair]] = {}
+        for pair in self.routed:
+            by_source.setdefault(pair[0], []).append(pair)
+        new: list[tuple[Pair, Path]] = []
+        existing = {(pair, path.hops) for pair, path in self.columns}
+        for src, pairs in by_source.items():
+            dist, routes = nx.single_source_dijkstra(weights, src, weight="w")
+            for pair in pairs:
+                dst = pair[1]
+                reduced = self.demands[pair] * dist[dst] - sigma[self.pair_row[pair]]
+                if reduced >= -1e-9 * max(1.0, abs(sigma[self.pair_row[pair]])):
+                    continue
+                nodes = routes[dst]
+                hops = tuple(Hop(weights[a][b]["link"], a, b) for a, b in itertools.pairwise(nodes))
+                delay = sum(weights[a][b]["delay"] for a, b in itertools.pairwise(nodes))
+                if (pair, hops) not in existing:
+                    new.append((pair, Path(hops, delay)))
+        return new
 
 
 def solve_arc_lp(
@@ -158,8 +247,12 @@ def solve_arc_lp(
     if not sources:
         return ArcLpResult(0.0, {}, unroutable, time.perf_counter() - started)
 
+    source_index = {src: i for i, src in enumerate(sources)}
     n_arcs, n_nodes, n_src = len(arcs), len(nodes), len(sources)
-    reference = max(capacity[arc] for arc, _, _ in arcs)  # keeps variables near 1
+    # Flows in units of the largest demand and U scaled so a typical arc has coefficient 1:
+    # the same conditioning as the path LP; U is recomputed from the real loads afterwards.
+    reference = max(routed.values())
+    alpha = _conditioning([capacity[arc] for arc, _, _ in arcs], list(routed.values()))
     # Node-arc incidence: +1 where the arc leaves the node, -1 where it enters.
     incidence = sp.csr_matrix(
         (
@@ -173,10 +266,10 @@ def solve_arc_lp(
     )
     supply = np.zeros((n_src, n_nodes))
     for (src, dst), rate in routed.items():
-        s = sources.index(src)
+        s = source_index[src]
         supply[s, node_index[src]] += rate / reference
         supply[s, node_index[dst]] -= rate / reference
-    inverse_capacity = sp.diags([reference / capacity[arc] for arc, _, _ in arcs])
+    inverse_capacity = sp.diags([reference * alpha / capacity[arc] for arc, _, _ in arcs])
     a_eq = sp.hstack(
         [sp.kron(sp.identity(n_src), incidence), sp.csr_matrix((n_src * n_nodes, 1))],
         format="csr",
@@ -203,6 +296,11 @@ def solve_arc_lp(
     return ArcLpResult(
         _max_utilization(arc_load, capacity), arc_load, unroutable, time.perf_counter() - started
     )
+
+
+def _conditioning(capacities: Iterable[float], rates: Sequence[float]) -> float:
+    """Factor that brings demand/capacity ratios near 1 (median capacity over largest demand)."""
+    return float(np.median(list(capacities))) / max(rates)
 
 
 def _max_utilization(arc_load: Mapping[Arc, float], capacity: Mapping[Arc, float]) -> float:

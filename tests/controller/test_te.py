@@ -178,6 +178,32 @@ def test_path_lp_with_one_path_has_a_positive_gap() -> None:
     assert optimality_gap(one.max_utilization, exact.max_utilization) == pytest.approx(2.0)
 
 
+def test_column_generation_reaches_the_exact_optimum_from_one_path() -> None:
+    demands = {("s", "t"): 12.0, ("a", "b"): 6.0}
+    one_each = {p: PathFinder(SQUARE).k_shortest(*p, 1) for p in demands}
+    restricted = solve_path_lp(_capacity(SQUARE), demands, one_each)
+    generated = solve_path_lp(_capacity(SQUARE), demands, one_each, pricing=SQUARE)
+    assert restricted.max_utilization > 0.6 + 0.1
+    assert generated.max_utilization == pytest.approx(0.6, rel=1e-6)
+    assert generated.columns > restricted.columns == 2
+    for pair, flows in generated.path_flows.items():
+        assert sum(rate for _, rate in flows) == pytest.approx(demands[pair])
+        for path, _ in flows:
+            assert (path.nodes[0], path.nodes[-1]) == pair
+
+
+def test_column_generation_never_uses_a_failed_link() -> None:
+    engine = TrafficEngine(SQUARE, k_paths=1)
+    engine.set_demand("s", "t", 25.0)
+    engine.link_down("st")
+    solution = engine.solve()
+    used = {link for flows in solution.path_flows.values() for p, _ in flows for link in p.links}
+    assert "st" not in used and {"at", "bt", "sb"} <= used
+    # Into t only a-t (10) and b-t (10) remain: U = 25 / 20.
+    assert solution.max_utilization == pytest.approx(1.25)
+    assert not solution.feasible and solution.served_fraction == pytest.approx(0.8)
+
+
 # -- engine: failures, reservations, events --------------------------------------------------
 
 
@@ -334,11 +360,11 @@ def test_cycle_between_sources_is_cancelled() -> None:
     # Source x goes x->y->t, source y goes y->x->t: towards t, x<->y would loop.
     hop = Hop
     flows = {
-        ("x", "t"): [(Path((hop("xy", "x", "y"), hop("yt", "y", "t")), 2.0), 3.0)],
-        ("y", "t"): [(Path((hop("xy", "y", "x"), hop("xt", "x", "t")), 2.0), 1.0)],
+        ("x", "t"): [(Path((hop("link-xy", "x", "y"), hop("link-yt", "y", "t")), 2.0), 3.0)],
+        ("y", "t"): [(Path((hop("link-xy", "y", "x"), hop("link-xt", "x", "t")), 2.0), 1.0)],
     }
     arc_flow = destination_flows(flows)["t"]
-    assert arc_flow == {("xy", "x"): 2.0, ("yt", "y"): 3.0, ("xt", "x"): 1.0}
+    assert arc_flow == {("link-xy", "x"): 2.0, ("link-yt", "y"): 3.0, ("link-xt", "x"): 1.0}
 
 
 def test_backups_avoid_the_failed_link_and_never_loop() -> None:
