@@ -1,0 +1,196 @@
+"""StreamChannel payloads: PacketIn/PacketOut with controller headers, digests, idle timeouts.
+
+Controller packet metadata (``@controller_header("packet_in"/"packet_out")``) travels in the
+packet as a header in front of the payload, as on BMv2: the server packs PacketOut metadata
+into that header and unpacks it from packets the pipeline sends to the CPU port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from finsy.proto import p4d, p4r
+
+from softswitch.p4rt.canonical import decode_uint, encode_uint
+from softswitch.p4rt.errors import invalid
+from softswitch.p4rt.schema import DigestInfo, PacketHeaderInfo, Schema
+from softswitch.p4rt.tables import TableStore
+
+Broadcast = Callable[[p4r.StreamMessageResponse], None]
+
+
+def pack_packet_out(header: PacketHeaderInfo | None, msg: p4r.PacketOut) -> bytes:
+    """The bytes to inject on the CPU port: the packet_out header, then the payload."""
+    if header is None:
+        if msg.metadata:
+            raise invalid("the pipeline declares no packet_out header: metadata is not allowed")
+        return msg.payload
+    given: dict[int, bytes] = {}
+    for md in msg.metadata:
+        if md.metadata_id in given:
+            raise invalid(f"packet_out metadata {md.metadata_id} given twice")
+        given[md.metadata_id] = md.value
+    known = {f.id for f in header.fields}
+    unknown = set(given) - known
+    if unknown:
+        raise invalid(f"packet_out has no metadata IDs {sorted(unknown)}")
+    bits = 0
+    for f in header.fields:
+        if f.id not in given:
+            raise invalid(f"packet_out metadata {f.name!r} is missing")
+        bits = (bits << f.bitwidth) | decode_uint(given[f.id], f.bitwidth, f"packet_out {f.name}")
+    return bits.to_bytes(header.bitwidth // 8, "big") + msg.payload
+
+
+def unpack_packet_in(header: PacketHeaderInfo | None, packet: bytes) -> p4r.PacketIn:
+    """Split a CPU-port packet into PacketIn metadata (canonical values) and payload."""
+    if header is None:
+        return p4r.PacketIn(payload=packet)
+    size = header.bitwidth // 8
+    bits = int.from_bytes(packet[:size].ljust(size, b"\x00"), "big")
+    shift = header.bitwidth
+    metadata = []
+    for f in header.fields:
+        shift -= f.bitwidth
+        value = (bits >> shift) & ((1 << f.bitwidth) - 1)
+        metadata.append(p4r.PacketMetadata(metadata_id=f.id, value=encode_uint(value)))
+    return p4r.PacketIn(payload=packet[size:], metadata=metadata)
+
+
+def digest_data(info: DigestInfo, values: tuple[int, ...]) -> p4d.P4Data:
+    members = [p4d.P4Data(bitstring=encode_uint(v)) for v in values]
+    if info.container == "bitstring":
+        return members[0]
+    if info.container == "header":
+        return p4d.P4Data(
+            header=p4d.P4Header(is_valid=True, bitstrings=[m.bitstring for m in members])
+        )
+    return p4d.P4Data(struct=p4d.P4StructLike(members=members))
+
+
+@dataclass
+class _DigestBuffer:
+    items: list[tuple[int, ...]] = field(default_factory=list)
+    flush_handle: asyncio.TimerHandle | None = None
+
+
+class DigestEngine:
+    """Batches ``digest()`` data into DigestLists per the DigestEntry config (spec 16.4).
+
+    Data already sent stays suppressed until its list is acked or ``ack_timeout_ns`` passes,
+    so a learning controller sees each new MAC once, not once per packet.
+    """
+
+    def __init__(
+        self,
+        schema: Schema,
+        configs: dict[int, p4r.DigestEntry.Config],
+        send: Broadcast,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.by_name = {d.name: d for d in schema.digests.values()}
+        self.configs = configs
+        self.send = send
+        self.loop = loop
+        self.buffers: dict[int, _DigestBuffer] = {}
+        self.unacked: dict[
+            tuple[int, int], tuple[list[tuple[int, ...]], asyncio.TimerHandle | None]
+        ] = {}
+        self.suppressed: set[tuple[int, tuple[int, ...]]] = set()
+        self.next_list_id = 1
+
+    def on_digest(self, name: str, values: tuple[int, ...]) -> None:
+        info = self.by_name.get(name)
+        if info is None or info.id not in self.configs:
+            return  # digests are only generated once the controller configured them
+        if (info.id, values) in self.suppressed:
+            return
+        config = self.configs[info.id]
+        self.suppressed.add((info.id, values))
+        buffer = self.buffers.setdefault(info.id, _DigestBuffer())
+        buffer.items.append(values)
+        if (
+            config.max_list_size and len(buffer.items) >= config.max_list_size
+        ) or config.max_timeout_ns <= 0:
+            self.flush(info.id)
+        elif buffer.flush_handle is None:
+            buffer.flush_handle = self.loop.call_later(
+                config.max_timeout_ns / 1e9, self.flush, info.id
+            )
+
+    def flush(self, digest_id: int) -> None:
+        buffer = self.buffers.pop(digest_id, None)
+        if buffer is None or not buffer.items:
+            return
+        if buffer.flush_handle is not None:
+            buffer.flush_handle.cancel()
+        info = next(d for d in self.by_name.values() if d.id == digest_id)
+        list_id = self.next_list_id
+        self.next_list_id += 1
+        config = self.configs.get(digest_id)
+        expiry = None
+        if config is not None and config.ack_timeout_ns > 0:
+            expiry = self.loop.call_later(
+                config.ack_timeout_ns / 1e9, self._release, digest_id, list_id
+            )
+        self.unacked[(digest_id, list_id)] = (buffer.items, expiry)
+        self.send(
+            p4r.StreamMessageResponse(
+                digest=p4r.DigestList(
+                    digest_id=digest_id,
+                    list_id=list_id,
+                    data=[digest_data(info, v) for v in buffer.items],
+                    timestamp=time.time_ns(),
+                )
+            )
+        )
+
+    def ack(self, ack: p4r.DigestListAck) -> None:
+        self._release(ack.digest_id, ack.list_id)
+
+    def _release(self, digest_id: int, list_id: int) -> None:
+        items, expiry = self.unacked.pop((digest_id, list_id), ([], None))
+        if expiry is not None:
+            expiry.cancel()
+        for values in items:
+            self.suppressed.discard((digest_id, values))
+
+    def close(self) -> None:
+        for buffer in self.buffers.values():
+            if buffer.flush_handle is not None:
+                buffer.flush_handle.cancel()
+        for _, expiry in self.unacked.values():
+            if expiry is not None:
+                expiry.cancel()
+        self.buffers.clear()
+        self.unacked.clear()
+
+
+def idle_notification(tables: TableStore, now_ns: int) -> p4r.StreamMessageResponse | None:
+    """Entries idle for at least their ``idle_timeout_ns`` and not yet reported since last hit."""
+    expired = []
+    for table in tables.schema.tables.values():
+        if not table.notify_idle:
+            continue
+        for stored in tables.entries[table.id].values():
+            timeout = stored.entry.idle_timeout_ns
+            if not timeout:
+                continue
+            last_hit = tables.device.entry_last_hit_ns(stored.ref)
+            if now_ns - last_hit < timeout or stored.idle_notified_hit_ns == last_hit:
+                continue
+            stored.idle_notified_hit_ns = last_hit
+            entry = p4r.TableEntry()
+            entry.CopyFrom(stored.entry)
+            entry.ClearField("action")
+            expired.append(entry)
+    if not expired:
+        return None
+    return p4r.StreamMessageResponse(
+        idle_timeout_notification=p4r.IdleTimeoutNotification(
+            table_entry=expired, timestamp=time.time_ns()
+        )
+    )
