@@ -1,0 +1,146 @@
+"""Operations on semantic types: substitution of type variables, unification for generic
+calls, and the predicates the checker asks about types."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from softswitch.frontend.types import (
+    BitsType,
+    BoolType,
+    ControlType,
+    DontCareType,
+    EnumType,
+    ErrorType,
+    ExternType,
+    HeaderStackType,
+    IntType,
+    ListLiteralType,
+    NewType,
+    P4Type,
+    PackageType,
+    ParserType,
+    StructField,
+    StructLikeType,
+    TupleType,
+    TypeVar,
+    VarbitType,
+)
+
+
+def subst(ty: P4Type, mapping: dict[str, P4Type]) -> P4Type:
+    """``ty`` with every bound type variable replaced."""
+    if not mapping:
+        return ty
+    if isinstance(ty, TypeVar):
+        return mapping.get(ty.name, ty)
+    if isinstance(ty, TupleType):
+        return TupleType(tuple(subst(t, mapping) for t in ty.elements))
+    if isinstance(ty, ListLiteralType):
+        return ListLiteralType(tuple(subst(t, mapping) for t in ty.elements))
+    if isinstance(ty, HeaderStackType):
+        element = subst(ty.element, mapping)
+        assert isinstance(element, StructLikeType)
+        return HeaderStackType(element, ty.size)
+    if isinstance(ty, StructLikeType):
+        fields = tuple(
+            StructField(f.name, subst(f.type, mapping), f.annotations) for f in ty.fields
+        )
+        return replace(ty, fields=fields)
+    if isinstance(ty, ExternType | ParserType | ControlType | PackageType):
+        return replace(ty, type_args=tuple(subst(t, mapping) for t in ty.type_args))
+    return ty
+
+
+def concretize(ty: P4Type) -> P4Type:
+    """The type an untyped list literal denotes when nothing else decides: a tuple."""
+    if isinstance(ty, ListLiteralType):
+        return TupleType(tuple(concretize(t) for t in ty.elements))
+    return ty
+
+
+def unify(param: P4Type, arg: P4Type, bindings: dict[str, P4Type], vars_: set[str]) -> bool:
+    """Match ``arg`` against ``param``, binding the type variables named in ``vars_``.
+
+    A binding to ``int`` (an untyped literal) is provisional: a later argument with a
+    fixed-width type replaces it. Returns False on a structural mismatch; exact checks of the
+    arguments against the specialized parameter types are done afterwards by the caller.
+    """
+    if isinstance(param, TypeVar) and param.name in vars_:
+        bound = bindings.get(param.name)
+        if bound is None or (isinstance(bound, IntType) and not isinstance(arg, IntType)):
+            if isinstance(arg, DontCareType):
+                return True
+            bindings[param.name] = concretize(arg)
+        return True
+    if isinstance(param, TupleType) and isinstance(arg, TupleType | ListLiteralType):
+        if len(param.elements) != len(arg.elements):
+            return False
+        return all(
+            unify(p, a, bindings, vars_) for p, a in zip(param.elements, arg.elements, strict=False)
+        )
+    if isinstance(param, HeaderStackType) and isinstance(arg, HeaderStackType):
+        return unify(param.element, arg.element, bindings, vars_)
+    if (
+        isinstance(param, ExternType | ParserType | ControlType | PackageType)
+        and type(param) is type(arg)
+        and param.name == arg.name
+    ):
+        args = arg.type_args
+        if len(param.type_args) != len(args):
+            return True
+        return all(
+            unify(p, a, bindings, vars_) for p, a in zip(param.type_args, args, strict=False)
+        )
+    if (
+        isinstance(param, StructLikeType)
+        and isinstance(arg, StructLikeType)
+        and param.name == arg.name
+        and len(param.fields) == len(arg.fields)
+    ):
+        return all(
+            unify(p.type, a.type, bindings, vars_)
+            for p, a in zip(param.fields, arg.fields, strict=False)
+        )
+    return True
+
+
+def contains_typevar(ty: P4Type) -> bool:
+    if isinstance(ty, TypeVar):
+        return True
+    if isinstance(ty, TupleType | ListLiteralType):
+        return any(contains_typevar(t) for t in ty.elements)
+    if isinstance(ty, HeaderStackType):
+        return contains_typevar(ty.element)
+    if isinstance(ty, StructLikeType):
+        return any(contains_typevar(f.type) for f in ty.fields)
+    if isinstance(ty, ExternType | ParserType | ControlType | PackageType):
+        return any(contains_typevar(t) for t in ty.type_args)
+    return False
+
+
+def is_header(ty: P4Type) -> bool:
+    return isinstance(ty, StructLikeType) and ty.kind == "header"
+
+
+def is_numeric(ty: P4Type) -> bool:
+    """Fixed-width or infinite-precision integers (operands of arithmetic)."""
+    return isinstance(ty, BitsType | IntType)
+
+
+def is_scalar_key(ty: P4Type) -> bool:
+    """Types usable as table keys and select expressions."""
+    if isinstance(ty, NewType):
+        return is_scalar_key(ty.base)
+    return isinstance(ty, BitsType | BoolType | ErrorType | EnumType | IntType | VarbitType)
+
+
+def underlying_bits(ty: P4Type) -> BitsType | None:
+    """The bit representation of a newtype or serializable enum, or of ``bit``/``int`` itself."""
+    if isinstance(ty, BitsType):
+        return ty
+    if isinstance(ty, NewType):
+        return underlying_bits(ty.base)
+    if isinstance(ty, EnumType) and ty.underlying is not None:
+        return ty.underlying
+    return None
