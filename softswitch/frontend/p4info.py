@@ -1,21 +1,14 @@
 """P4Info for a checked v1model program, identical to what p4c (p4c-bm2-ss) emits.
 
-p4c builds P4Info from its front-end output: sub-controls and sub-parsers are inlined into the
-controls the package instantiates, each control keeps only the actions its tables use (global
-actions such as ``NoAction`` are copied to the front of every control using them), and unused
-tables are dropped. It then visits the evaluated blocks breadth first: the package arguments in
-parameter order (their actions, digests and value sets), then everything they contain in
-declaration order (tables and extern instances). Repeated fields come out in that order; IDs
-and aliases come from ``p4info_ids``.
+``p4info_walk`` finds the control-plane objects in p4c's order; this module turns them into
+the ``p4.config.v1.P4Info`` message (IDs and aliases from ``p4info_ids``, types from
+``p4info_types``) and writes it in text, binary or JSON form.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from finsy.proto import p4i
 from google.protobuf import json_format, text_format
@@ -34,6 +27,15 @@ from softswitch.frontend.p4info_types import (
     value_bytes,
 )
 from softswitch.frontend.p4info_values import ctor_args, resolve_type_ref
+from softswitch.frontend.p4info_walk import (
+    CheckedProgramLike,
+    Collected,
+    Extern,
+    Table,
+    collect,
+    global_name,
+    qualify,
+)
 
 P = p4i.P4Ids
 _DEFAULT_TABLE_SIZE = 1024  # v1model's default, as p4c
@@ -65,312 +67,20 @@ _BINARY_SUFFIXES = (".bin", ".pb", ".binpb")
 _TEXT_HEADER = "# proto-file: p4/config/v1/p4info.proto\n# proto-message: p4.config.v1.P4Info\n\n"
 
 
-class InstanceLike(Protocol):
-    """What P4Info needs of ``elaborate.Instance``."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def decl(self) -> ast.InstanceDecl | None: ...
-    @property
-    def type(self) -> types.P4Type: ...
-    @property
-    def block_decl(self) -> ast.Declaration: ...
-    @property
-    def ctor_args(self) -> Mapping[str, object]: ...
-    @property
-    def children(self) -> Mapping[str, InstanceLike]: ...
-
-
-class CheckedProgramLike(Protocol):
-    """What P4Info needs of ``elaborate.CheckedProgram``."""
-
-    @property
-    def program(self) -> ast.Program: ...
-    @property
-    def main(self) -> InstanceLike: ...
-    @property
-    def package_args(self) -> Mapping[str, InstanceLike]: ...
-    @property
-    def errors(self) -> Mapping[str, int]: ...
-
-
-# --------------------------------------------------------------------------------------------
-# What the walk collects
-
-
-@dataclass
-class _Table:
-    name: str
-    decl: ast.TableDecl
-    owner: str  # fully qualified name of the control declaring the table
-    block: ast.ControlDecl
-
-
-@dataclass
-class _Extern:
-    """An extern instance: declared (``decl`` set) or constructed in a table property."""
-
-    name: str
-    extern: str  # extern type name: counter, register, action_selector, ...
-    args: dict[str, object]
-    type: types.P4Type | None
-    annotated: ast.Annotated | None
-    src: ast.SrcInfo
-    table: str | None = None  # direct resources and in-place profiles belong to a table
-    explicit_id: int | None = None
-
-
-@dataclass
-class _Collected:
-    tables: list[_Table] = field(default_factory=list)
-    actions: list[tuple[str, ast.ActionDecl]] = field(default_factory=list)
-    # Declared extern instances and per-table resources, interleaved in visiting order.
-    externs: list[_Extern | _Table] = field(default_factory=list)
-    value_sets: list[tuple[str, ast.ValueSetDecl]] = field(default_factory=list)
-    digests: list[tuple[str, types.P4Type, ast.SrcInfo]] = field(default_factory=list)
-    headers: list[ast.HeaderDecl] = field(default_factory=list)
-    calls_extern_functions: bool = False
-
-
-_REFERENCE_FIELDS = frozenset({"decl", "callee_decl", "type", "const_value", "bound_args"})
-
-
-def _walk_nodes(node: object) -> Iterator[ast.Node]:
-    """Every node below ``node`` (syntax children only, not resolved references)."""
-    if isinstance(node, ast.Node):
-        yield node
-        for f in dataclasses.fields(node):
-            if f.name not in _REFERENCE_FIELDS:
-                yield from _walk_nodes(getattr(node, f.name))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _walk_nodes(item)
-    elif isinstance(node, dict):
-        for item in node.values():
-            yield from _walk_nodes(item)
-
-
-def _calls(node: object) -> Iterator[ast.MethodCall]:
-    return (n for n in _walk_nodes(node) if isinstance(n, ast.MethodCall))
-
-
-def _qualify(owner: str, decl: ast.Declaration | ast.Annotated, local: str) -> str:
-    """p4c's hierarchical names: ``@name(".x")`` is global, anything else is owner-relative."""
-    anno = decl.annotation("name")
-    if anno is not None and anno.exprs and isinstance(anno.exprs[0], ast.StringLiteral):
-        local = anno.exprs[0].value
-    if local.startswith("."):
-        return local[1:]
-    return f"{owner}.{local}" if owner else local
-
-
-def _global_name(decl: ast.Declaration) -> str:
-    return _qualify("", decl, decl.name)
-
-
-class _Walker:
-    """Visits the program as p4c's serializer does and fills a ``_Collected``."""
-
-    def __init__(self, checked: CheckedProgramLike) -> None:
-        self.checked = checked
-        self.out = _Collected()
-        self._seen_actions: set[str] = set()
-        self._digest_names: dict[int, str] = {}
-
-    def run(self) -> _Collected:
-        program = self.checked.program
-        for decl in program.declarations:
-            if isinstance(decl, ast.InstanceDecl) and decl.name != self.checked.main.name:
-                self._declared_extern("", decl, None)
-        blocks = list(self.checked.package_args.values())
-        for inst in blocks:
-            self._control_level(inst)
-        for inst in blocks:
-            self._contents(inst)
-        self.out.headers = [
-            d
-            for d in program.declarations
-            if isinstance(d, ast.HeaderDecl) and d.annotation("controller_header") is not None
-        ]
-        return self.out
-
-    # --- level 1: actions, digests and value sets of each package argument
-
-    def _control_level(self, inst: InstanceLike) -> None:
-        block = inst.block_decl
-        if isinstance(block, ast.ParserDecl):
-            for owner, decl in self._flat_locals(inst):
-                if isinstance(decl, ast.ValueSetDecl):
-                    self.out.value_sets.append((_qualify(owner.name, decl, decl.name), decl))
-            return
-        if not isinstance(block, ast.ControlDecl):
-            return
-        actions = self._control_actions(inst)
-        for name, decl in actions:
-            if name not in self._seen_actions:
-                self._seen_actions.add(name)
-                self.out.actions.append((name, decl))
-        for _, decl in actions:
-            self._scan_extern_calls(decl.body, set())
-        for sub in self._sub_blocks(inst):
-            self._scan_extern_calls(sub.body, set())
-
-    def _control_actions(self, inst: InstanceLike) -> list[tuple[str, ast.ActionDecl]]:
-        """Actions the control's applied tables use: its global ones first, then locals in
-        declaration order with inlined sub-controls in place."""
-        block = inst.block_decl
-        assert isinstance(block, ast.ControlDecl)
-        used = [ref.decl for t in self._applied_tables(block) for ref in _table_refs(t)]
-        used_ids = {id(d) for d in used if d is not None}
-        local_ids = {id(d) for d in block.locals}
-        result: list[tuple[str, ast.ActionDecl]] = []
-        for decl in used:
-            if decl is not None and id(decl) not in local_ids:
-                entry = (_global_name(decl), decl)
-                if entry[0] not in (n for n, _ in result):
-                    result.append(entry)
-        for local in block.locals:
-            if isinstance(local, ast.ActionDecl) and id(local) in used_ids:
-                result.append((_qualify(inst.name, local, local.name), local))
-            elif isinstance(local, ast.InstanceDecl):
-                child = self._inlined(inst, local)
-                if child is not None:
-                    result.extend(self._control_actions(child))
-        return result
-
-    def _scan_extern_calls(self, body: ast.Node, visiting: set[int]) -> None:
-        """Digests and other extern function calls, following direct action/function calls
-        (p4c inlines those before generating P4Info)."""
-        for call in _calls(body):
-            callee = call.callee_decl
-            if call.callee_kind is ast.CalleeKind.EXTERN_FUNCTION:
-                self.out.calls_extern_functions = True
-                if callee is not None and callee.name == "digest":
-                    self._digest(call)
-            elif (
-                call.callee_kind in (ast.CalleeKind.ACTION, ast.CalleeKind.FUNCTION)
-                and isinstance(callee, ast.ActionDecl | ast.FunctionDecl)
-                and id(callee) not in visiting
-            ):
-                self._scan_extern_calls(callee.body, visiting | {id(callee)})
-
-    def _digest(self, call: ast.MethodCall) -> None:
-        data = call.bound_args[1] if call.bound_args and len(call.bound_args) > 1 else None
-        if data is None and len(call.args) > 1:
-            data = call.args[1].expr
-        data_type = data.type if data is not None else None
-        if data_type is None:
-            raise CompileError.at(call.src, "digest data has no type")
-        explicit = call.type_args[0] if call.type_args else None
-        if isinstance(explicit, ast.TypeName) and explicit.decl is not None:
-            name = _global_name(explicit.decl)
-        elif isinstance(data_type, types.StructLikeType):
-            name = _global_name(data_type.decl) if data_type.decl else data_type.name
-        else:
-            # p4c names digests of unnamed types digest_0, digest_1, ... per call site.
-            name = self._digest_names.setdefault(id(call), f"digest_{len(self._digest_names)}")
-        if all(name != n for n, _, _ in self.out.digests):
-            self.out.digests.append((name, data_type, call.src))
-
-    # --- level 2: tables and extern instances, in declaration order
-
-    def _contents(self, inst: InstanceLike) -> None:
-        for owner, decl in self._flat_locals(inst):
-            if isinstance(decl, ast.TableDecl) and isinstance(owner.block_decl, ast.ControlDecl):
-                if id(decl) in {id(t) for t in self._applied_tables(owner.block_decl)}:
-                    table = _Table(
-                        _qualify(owner.name, decl, decl.name), decl, owner.name, owner.block_decl
-                    )
-                    self.out.tables.append(table)
-                    self.out.externs.append(table)
-            elif isinstance(decl, ast.InstanceDecl):
-                self._declared_extern(owner.name, decl, owner.children.get(decl.name))
-
-    def _declared_extern(
-        self, owner: str, decl: ast.InstanceDecl, inst: InstanceLike | None
-    ) -> None:
-        ext_type = inst.type if inst is not None else decl.type
-        if not isinstance(ext_type, types.ExternType):
-            return
-        if inst is not None and inst.ctor_args:
-            args = dict(inst.ctor_args)
-        else:
-            args = ctor_args(ext_type.decl, decl.args, decl.src)
-        self.out.externs.append(
-            _Extern(
-                name=_qualify(owner, decl, decl.name),
-                extern=ext_type.name,
-                args=args,
-                type=ext_type,
-                annotated=decl,
-                src=decl.src,
-                explicit_id=int_annotation(decl, "id"),
-            )
-        )
-
-    # --- structure helpers
-
-    def _inlined(self, inst: InstanceLike, local: ast.InstanceDecl) -> InstanceLike | None:
-        child = inst.children.get(local.name)
-        if child is not None and isinstance(child.block_decl, ast.ControlDecl | ast.ParserDecl):
-            return child
-        return None
-
-    def _flat_locals(self, inst: InstanceLike) -> Iterator[tuple[InstanceLike, ast.Declaration]]:
-        """Locals with sub-control/sub-parser instances replaced by their own locals."""
-        block = inst.block_decl
-        if not isinstance(block, ast.ControlDecl | ast.ParserDecl):
-            return
-        for local in block.locals:
-            child = self._inlined(inst, local) if isinstance(local, ast.InstanceDecl) else None
-            if child is not None:
-                yield from self._flat_locals(child)
-            else:
-                yield inst, local
-
-    def _sub_blocks(self, inst: InstanceLike) -> Iterator[ast.ControlDecl]:
-        block = inst.block_decl
-        if isinstance(block, ast.ControlDecl):
-            yield block
-            for local in block.locals:
-                child = self._inlined(inst, local) if isinstance(local, ast.InstanceDecl) else None
-                if child is not None:
-                    yield from self._sub_blocks(child)
-
-    @staticmethod
-    def _applied_tables(block: ast.ControlDecl) -> list[ast.TableDecl]:
-        """Tables the control's apply block applies (p4c removes the others)."""
-        applied: dict[int, ast.TableDecl] = {}
-        for call in _calls(block.body):
-            if call.callee_kind is ast.CalleeKind.TABLE_APPLY and isinstance(
-                call.callee_decl, ast.TableDecl
-            ):
-                applied.setdefault(id(call.callee_decl), call.callee_decl)
-        return [t for t in block.locals if isinstance(t, ast.TableDecl) and id(t) in applied]
-
-
-def _table_refs(table: ast.TableDecl) -> list[ast.ActionRef]:
-    refs = list(table.actions)
-    if table.default_action is not None:
-        refs.append(table.default_action)
-    return refs
-
-
 # --------------------------------------------------------------------------------------------
 # Building the message
 
 
 class _Builder:
-    def __init__(self, checked: CheckedProgramLike, collected: _Collected) -> None:
+    def __init__(self, checked: CheckedProgramLike, collected: Collected) -> None:
         self.checked = checked
         self.c = collected
         self.info = p4i.P4Info()
         self.types = TypeInfoBuilder(self.info.type_info, list(checked.errors))
         self.symbols = SymbolTable()
         self.profile_tables: dict[str, set[str]] = {}
-        self.table_profiles: dict[int, _Extern] = {}
-        self.table_direct: dict[int, list[_Extern]] = {}
+        self.table_profiles: dict[int, Extern] = {}
+        self.table_direct: dict[int, list[Extern]] = {}
 
     def build(self) -> p4i.P4Info:
         self._resolve_table_resources()
@@ -381,7 +91,7 @@ class _Builder:
         for name, decl in self.c.actions:
             self._add_action(name, decl)
         for item in self.c.externs:
-            if isinstance(item, _Table):
+            if isinstance(item, Table):
                 self._add_table(item)
             else:
                 self.info.type_info.SetInParent()
@@ -402,7 +112,7 @@ class _Builder:
     def _resolve_table_resources(self) -> None:
         for table in self.c.tables:
             props = {p.name: p for p in table.decl.properties}
-            direct: list[_Extern] = []
+            direct: list[Extern] = []
             for prop_name in ("implementation", "counters", "meters"):
                 prop = props.get(prop_name)
                 if prop is None or prop.value is None:
@@ -415,7 +125,7 @@ class _Builder:
                     direct.append(resource)
             self.table_direct[id(table)] = direct
 
-    def _property_extern(self, table: _Table, prop: ast.TableProperty) -> _Extern:
+    def _property_extern(self, table: Table, prop: ast.TableProperty) -> Extern:
         value = prop.value
         if isinstance(value, ast.ConstructorCall):
             if prop.annotation("name") is None:
@@ -430,8 +140,8 @@ class _Builder:
             args = ctor_args(
                 decl if isinstance(decl, ast.ExternDecl) else None, value.args, prop.src
             )
-            return _Extern(
-                name=_qualify("", prop, prop.name),
+            return Extern(
+                name=qualify("", prop, prop.name),
                 extern=extern,
                 args=args,
                 type=value.type,
@@ -442,7 +152,7 @@ class _Builder:
         if isinstance(value, ast.PathExpr) and isinstance(value.decl, ast.InstanceDecl):
             owner = table.owner if value.decl in table.block.locals else ""
             for item in self.c.externs:
-                if isinstance(item, _Extern) and item.name == _qualify(
+                if isinstance(item, Extern) and item.name == qualify(
                     owner, value.decl, value.decl.name
                 ):
                     return dataclasses.replace(item, table=table.name)
@@ -460,12 +170,12 @@ class _Builder:
                 if resource is not None and isinstance(resource.annotated, ast.TableProperty):
                     add(_EXTERN_KINDS[resource.extern], resource.name, None, resource.src)
         for item in self.c.externs:
-            if isinstance(item, _Extern) and item.extern in _EXTERN_KINDS:
+            if isinstance(item, Extern) and item.extern in _EXTERN_KINDS:
                 add(_EXTERN_KINDS[item.extern], item.name, item.explicit_id, item.src)
         for name, vs in self.c.value_sets:
             add(P.VALUE_SET, name, int_annotation(vs, "id"), vs.src)
         for header in self.c.headers:
-            add(P.CONTROLLER_HEADER, _global_name(header), int_annotation(header, "id"), header.src)
+            add(P.CONTROLLER_HEADER, global_name(header), int_annotation(header, "id"), header.src)
         for name, _, src in self.c.digests:
             add(P.DIGEST, name, None, src)
 
@@ -506,7 +216,7 @@ class _Builder:
             ty = _param_type(param)
             self.info.type_info.SetInParent()
             if isinstance(ty, types.EnumType) and ty.underlying is None:
-                out.type_name.name = _global_name(ty.decl) if ty.decl else ty.name
+                out.type_name.name = global_name(ty.decl) if ty.decl else ty.name
                 self.types.record(ty, param.src)
                 continue
             out.bitwidth = type_width(ty, param.src)
@@ -515,7 +225,7 @@ class _Builder:
             if tname is not None:
                 out.type_name.name = tname
 
-    def _add_table(self, table: _Table) -> None:
+    def _add_table(self, table: Table) -> None:
         decl = table.decl
         if decl.annotation("hidden") is not None:
             return
@@ -587,15 +297,15 @@ class _Builder:
             if tname is not None:
                 match.type_name.name = tname
 
-    def _action_name(self, table: _Table, ref: ast.ActionRef) -> str:
+    def _action_name(self, table: Table, ref: ast.ActionRef) -> str:
         if ref.decl is None:
             raise CompileError.at(ref.src, f"unresolved action '{ref.name}'")
         if any(ref.decl is local for local in table.block.locals):
-            return _qualify(table.owner, ref.decl, ref.decl.name)
-        return _global_name(ref.decl)
+            return qualify(table.owner, ref.decl, ref.decl.name)
+        return global_name(ref.decl)
 
     def _default_action(
-        self, out: p4i.Table, table: _Table, ref: ast.ActionRef, is_const: bool
+        self, out: p4i.Table, table: Table, ref: ast.ActionRef, is_const: bool
     ) -> None:
         action_id = self.symbols.id_of(P.ACTION, self._action_name(table, ref))
         if is_const:
@@ -621,7 +331,7 @@ class _Builder:
 
     # --- externs
 
-    def _add_extern(self, item: _Extern) -> None:
+    def _add_extern(self, item: Extern) -> None:
         if item.extern in ("counter", "meter"):
             self._add_counterlike(item)
         elif item.extern in ("action_profile", "action_selector"):
@@ -635,7 +345,7 @@ class _Builder:
             reg.type_spec.CopyFrom(self.types.spec(item.type.type_args[0], item.src))
             reg.size = _int_arg(item, "size")
 
-    def _add_counterlike(self, item: _Extern) -> None:
+    def _add_counterlike(self, item: Extern) -> None:
         unit = item.args.get("type")
         unit_name = unit.member if isinstance(unit, types.EnumValue) else None
         if unit_name is None:
@@ -665,7 +375,7 @@ class _Builder:
             meter.spec.unit = meter_unit
             meter.size = _int_arg(item, "size")
 
-    def _add_profile(self, item: _Extern) -> None:
+    def _add_profile(self, item: Extern) -> None:
         profile = self.info.action_profiles.add()
         self._preamble(
             profile.preamble, P.ACTION_PROFILE, item.name, item.annotated, skip=_PROFILE_ANNOTATIONS
@@ -747,7 +457,7 @@ class _Builder:
             raise CompileError.at(anno.src, "@controller_header takes one string literal")
         controller_name = anno.exprs[0].value
         out = self.info.controller_packet_metadata.add()
-        self._preamble(out.preamble, P.CONTROLLER_HEADER, _global_name(header), header)
+        self._preamble(out.preamble, P.CONTROLLER_HEADER, global_name(header), header)
         out.preamble.name = controller_name
         out.preamble.alias = controller_name
         ids = allocate_field_ids([int_annotation(f, "id") for f in header.fields], header.src)
@@ -757,7 +467,7 @@ class _Builder:
             ftype = resolve_type_ref(f.type_ref)
             metadata = out.metadata.add()
             metadata.id = field_id
-            metadata.name = _qualify("", f, f.name)
+            metadata.name = qualify("", f, f.name)
             metadata.annotations.extend(annotation_strings(f))
             metadata.bitwidth = type_width(ftype, f.src)
             self.info.type_info.SetInParent()
@@ -808,7 +518,7 @@ def _table_size(decl: ast.TableDecl) -> int:
     return size or _DEFAULT_TABLE_SIZE
 
 
-def _int_arg(item: _Extern, name: str) -> int:
+def _int_arg(item: Extern, name: str) -> int:
     value = item.args.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
         raise CompileError.at(item.src, f"{item.extern} '{item.name}' needs a constant {name}")
@@ -821,7 +531,7 @@ def _int_arg(item: _Extern, name: str) -> int:
 
 def build_p4info(checked: CheckedProgramLike) -> p4i.P4Info:
     """The P4Info message p4c would emit for ``checked`` (a v1model program)."""
-    return _Builder(checked, _Walker(checked).run()).build()
+    return _Builder(checked, collect(checked)).build()
 
 
 def p4info_text(info: p4i.P4Info) -> str:
