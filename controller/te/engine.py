@@ -196,7 +196,13 @@ class TrafficEngine:
 
     # -- solving -----------------------------------------------------------------------------
 
-    def solve(self) -> TeSolution:
+    def solve(self, column_rounds: int | None = None) -> TeSolution:
+        """Recompute everything the recorded events touched.
+
+        `column_rounds` overrides the engine's setting for this solve: 0 gives the fast
+        k-candidate answer right after a failure; a later default solve then closes the gap.
+        """
+        rounds = self.column_rounds if column_rounds is None else column_rounds
         started = time.perf_counter()
         candidates = {pair: self._paths_for(pair) for pair in self.demands}
         paths_done = time.perf_counter()
@@ -206,8 +212,8 @@ class TrafficEngine:
             free,
             self.demands,
             candidates,
-            pricing=self.graph if self.column_rounds else None,  # failed arcs have no capacity
-            max_rounds=self.column_rounds,
+            pricing=self.graph if rounds else None,  # failed arcs have no capacity
+            max_rounds=rounds,
         )
         lp_done = time.perf_counter()
         forwarding = build_forwarding(
