@@ -1,0 +1,123 @@
+"""P4Info features on a small program: externs, digests, packet I/O, key names, @id, @brief,
+@hidden, default action arguments, new types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from finsy.proto import p4i
+
+from softswitch.frontend.compiler import compile_file
+from softswitch.frontend.p4info import build_p4info
+from softswitch.frontend.p4info_ids import hashed_id
+
+P = p4i.P4Ids
+PROGRAM = """
+#include <core.p4>
+#include <v1model.p4>
+type bit<9> port_t;
+header eth_t { bit<48> dst; bit<48> src; bit<16> type; }
+@controller_header("packet_in") header pin_t { port_t ingress_port; @id(7) bit<7> pad; }
+struct learn_t { bit<48> src; port_t port; }
+struct H { eth_t eth; }
+struct M { bit<8> x; }
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
+    state start { pk.extract(h.eth); transition accept; }
+}
+control I(inout H h, inout M m, inout standard_metadata_t sm) {
+    counter(32w16, CounterType.packets) c;
+    direct_counter(CounterType.bytes) dc;
+    register<bit<16>>(32w8) r;
+    meter(32w4, MeterType.bytes) mt;
+    @brief("sets the port") action fwd(port_t port, bit<8> v) { sm.egress_spec = (bit<9>)port; digest<learn_t>(1, {h.eth.src, port}); }
+    @hidden action secret() {}
+    @id(0x1234) table t {
+        key = { h.eth.dst : exact @name("dmac"); h.eth.isValid() : exact; h.eth.type[7:0] : ternary; }
+        actions = { fwd; @defaultonly NoAction; }
+        default_action = fwd((port_t)9w5, 8w3);
+        counters = dc;
+        size = 64;
+        support_timeout = true;
+    }
+    apply { t.apply(); c.count(0); }
+}
+control E(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }
+control D(packet_out pk, in H h) { apply { pk.emit(h.eth); } }
+control V(inout H h, inout M m) { apply { } }
+control C(inout H h, inout M m) { apply { } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+
+
+def _build(tmp_path: Path) -> p4i.P4Info:
+    source = tmp_path / "feat.p4"
+    source.write_text(PROGRAM)
+    return build_p4info(compile_file(source))
+
+
+def test_table_fields(tmp_path: Path) -> None:
+    info = _build(tmp_path)
+    (table,) = info.tables
+    assert table.preamble.id == (P.TABLE << 24) | 0x1234
+    assert [(m.id, m.name, m.bitwidth) for m in table.match_fields] == [
+        (1, "dmac", 48),
+        (2, "h.eth.$valid$", 1),
+        (3, "h.eth.type[7:0]", 8),
+    ]
+    assert table.match_fields[2].match_type == p4i.MatchField.TERNARY
+    fwd = hashed_id(P.ACTION, "I.fwd")
+    assert [(r.id, r.scope, list(r.annotations)) for r in table.action_refs] == [
+        (fwd, p4i.ActionRef.TABLE_AND_DEFAULT, []),
+        (hashed_id(P.ACTION, "NoAction"), p4i.ActionRef.DEFAULT_ONLY, ["@defaultonly"]),
+    ]
+    assert table.const_default_action_id == 0
+    assert table.initial_default_action.action_id == fwd
+    assert [(a.param_id, a.value) for a in table.initial_default_action.arguments] == [
+        (1, b"\x00\x05"),
+        (2, b"\x03"),
+    ]
+    assert table.size == 64
+    assert table.idle_timeout_behavior == p4i.Table.NOTIFY_CONTROL
+    assert list(table.direct_resource_ids) == [hashed_id(P.DIRECT_COUNTER, "I.dc")]
+
+
+def test_actions_and_type_info(tmp_path: Path) -> None:
+    info = _build(tmp_path)
+    assert [a.preamble.name for a in info.actions] == ["NoAction", "I.fwd"]  # secret is unused
+    fwd = info.actions[1]
+    assert fwd.preamble.doc.brief == "sets the port"
+    assert [(p.name, p.bitwidth, p.type_name.name) for p in fwd.params] == [
+        ("port", 9, "port_t"),
+        ("v", 8, ""),
+    ]
+    assert info.type_info.new_types["port_t"].original_type.bitstring.bit.bitwidth == 9
+    members = info.type_info.structs["learn_t"].members
+    assert [m.name for m in members] == ["src", "port"]
+
+
+def test_externs_digest_and_packet_metadata(tmp_path: Path) -> None:
+    info = _build(tmp_path)
+    assert [(c.preamble.name, c.spec.unit, c.size) for c in info.counters] == [
+        ("I.c", p4i.CounterSpec.PACKETS, 16)
+    ]
+    (dc,) = info.direct_counters
+    assert dc.spec.unit == p4i.CounterSpec.BYTES
+    assert dc.direct_table_id == info.tables[0].preamble.id
+    assert [(m.preamble.name, m.spec.unit, m.size) for m in info.meters] == [
+        ("I.mt", p4i.MeterSpec.BYTES, 4)
+    ]
+    (reg,) = info.registers
+    assert (reg.preamble.id, reg.size) == (hashed_id(P.REGISTER, "I.r"), 8)
+    assert reg.type_spec.bitstring.bit.bitwidth == 16
+    (digest,) = info.digests
+    assert (digest.preamble.name, digest.type_spec.struct.name) == ("learn_t", "learn_t")
+    (pin,) = info.controller_packet_metadata
+    assert pin.preamble.id == hashed_id(P.CONTROLLER_HEADER, "pin_t")
+    assert (pin.preamble.name, list(pin.preamble.annotations)) == (
+        "packet_in",
+        ['@controller_header("packet_in")'],
+    )
+    assert [(m.id, m.name, m.bitwidth) for m in pin.metadata] == [
+        (1, "ingress_port", 9),
+        (7, "pad", 7),
+    ]
