@@ -29,6 +29,8 @@ _STRUCT_LIKE = {
 _TABLE_KEYWORD_PROPERTIES = ("key", "actions", "entries")
 
 _Prototype = TypeVar("_Prototype", bound=ast.FunctionPrototype)
+# P4_16 1.2.5 loop statements, recognised to name them in an "unsupported" error.
+_LOOP_STATEMENTS = {("for", "("), ("break", ";"), ("continue", ";")}
 LocalDecl = ast.Statement | ast.VariableDecl | ast.ConstDecl
 
 
@@ -76,7 +78,7 @@ class P4Parser(ExpressionParser):
         try:
             type_params = self.parse_type_params()
             params = self.parse_parameters()
-            body = self.parse_block([])
+            body = self.parse_block(self.parse_annotations())
         finally:
             self.names.pop()
         return ast.FunctionDecl(
@@ -345,7 +347,7 @@ class P4Parser(ExpressionParser):
         self.names.push()
         try:
             params = self.parse_parameters()
-            body = self.parse_block([])
+            body = self.parse_block(self.parse_annotations())
         finally:
             self.names.pop()
         return ast.ActionDecl(name.text, params, body, annotations=annotations, src=name.src)
@@ -480,7 +482,7 @@ class P4Parser(ExpressionParser):
             else:
                 self.fail('"apply"')
         self.expect("apply")
-        decl.body = self.parse_block([])
+        decl.body = self.parse_block(self.parse_annotations())
         self.expect("}")
         return decl
 
@@ -641,6 +643,8 @@ class P4Parser(ExpressionParser):
             self.fail("a statement")
         if kind == IDENT and self.peek().kind == IDENT:
             self.fail()  # `T x;` with T not a type in scope
+        if kind == IDENT and (token.text, self.peek().kind) in _LOOP_STATEMENTS:
+            self.unsupported(token.src, f"'{token.text}' statements (P4_16 1.2.5 loops)")
         target = self.parse_postfix(self.parse_primary())
         if self.accept("="):
             value = self.parse_expression()
@@ -661,10 +665,8 @@ class P4Parser(ExpressionParser):
 
     def _instance_statement(self, instance: ast.InstanceDecl) -> LocalDecl:
         # ast.BlockStmt holds statements and variable/constant declarations only.
-        raise CompileError.at(
-            instance.src,
-            "instantiations inside blocks are not supported; declare the instance "
-            "in the enclosing control or parser",
+        self.unsupported(
+            instance.src, "instantiations inside blocks (declare them in the control or parser)"
         )
 
     def _parse_if(self, annotations: list[ast.Annotation], in_parser: bool) -> ast.IfStmt:

@@ -139,6 +139,10 @@ class ExpressionParser:
             message += f", expecting {expecting}"
         raise CompileError.at(token.src, message)
 
+    def unsupported(self, src: ast.SrcInfo, what: str) -> NoReturn:
+        """A construct that is valid P4 but that this front-end does not implement."""
+        raise CompileError.at(src, f"unsupported: {what} are not implemented")
+
     def peek_after(self, token: Token) -> Token:
         """The token following ``token`` (which must come from the current stream)."""
         for index in range(self.pos, len(self.tokens)):
@@ -247,6 +251,8 @@ class ExpressionParser:
             pairs[key.text] = self.parse_expression()
             if not self.accept(","):
                 return pairs
+            if self.at("..") and self.peek().kind == ".":
+                self.unsupported(self.tok.src, "'...' (default-initialized fields) in initializers")
             if self.at(closer):
                 return pairs
 
@@ -301,6 +307,8 @@ class ExpressionParser:
 
     def parse_named_type(self) -> ast.TypeName:
         token = self.tok
+        if token.text == "list" and self.peek().kind == "<" and not self.is_type_token(token):
+            self.unsupported(token.src, "'list<T>' types (P4_16 1.2.4)")
         is_global = self.accept(".") is not None
         name = self.tok
         if not self.is_type_token(name):
@@ -480,6 +488,8 @@ class ExpressionParser:
 
     def parse_brace_expression(self) -> ast.Expression:
         start = self.expect("{")
+        if self.tok.text == "#" and self.peek().kind == "}":
+            self.unsupported(self.tok.src, "invalid header expressions '{#}'")
         if self.tok.kind in (IDENT, *NON_TYPE_KEYWORDS) and self.peek().kind == "=":
             fields = list(self._parse_kv_list("}").items())
             self.expect("}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from softswitch.frontend import ast
+from softswitch.frontend.diagnostics import CompileError
 from softswitch.frontend.parser import parse_preprocessed, parse_text
 
 
@@ -503,3 +504,36 @@ def test_parse_text_runs_the_preprocessor() -> None:
     assert isinstance(const, ast.ConstDecl) and render(const.type_ref) == "bit<8>"
     assert const.src == ast.SrcInfo("mem.p4", 3, 14)
     assert any(name.endswith("core.p4") for name in program.files)
+
+
+@pytest.mark.parametrize(
+    ("source", "location", "what"),
+    [
+        ("control c(inout bit<8> x) { apply { for (x = 0; x < 4; x = x + 1) {} } }", 37, "'for'"),
+        ("control c(inout bit<8> x) { apply { break; } }", 37, "'break'"),
+        ("header h { bit<8> f; } const h v = {#};", 37, "{#}"),
+        ("struct s { bit<8> f; bit<8> g; } const s v = { f = 1, ... };", 55, "'...'"),
+        ("control c(inout list<bit<8>> x) { apply { } }", 17, "'list<T>'"),
+    ],
+)
+def test_unsupported_constructs_are_named(source: str, location: int, what: str) -> None:
+    with pytest.raises(CompileError) as caught:
+        parse_decls(source)
+    (diag,) = caught.value.diagnostics
+    assert diag.src == ast.SrcInfo("t.p4", 1, location)
+    assert diag.message.startswith("unsupported: ") and what in diag.message
+
+
+def test_annotated_bodies() -> None:
+    (control,) = parse_decls("control c() { action a() @inline { } apply @hot { } }")
+    assert isinstance(control, ast.ControlDecl)
+    assert control.body.annotation("hot") is not None
+    action = control.locals[0]
+    assert isinstance(action, ast.ActionDecl) and action.body.annotation("inline") is not None
+
+
+def test_instantiation_in_a_block_is_reported_as_unsupported() -> None:
+    with pytest.raises(CompileError, match=r"t\.p4:1:73: error: unsupported: instantiations"):
+        parse_decls(
+            "extern E { E(); } control c(inout bit<8> x) { apply { if (x == 1) { E() e; } } }"
+        )
