@@ -203,6 +203,8 @@ class ExpressionParser:
             self.fail("an annotation name")
         self.advance()
         name = name_token.text
+        if name == "pragma" and name_token.src.line == at.src.line:
+            return self._parse_pragma(at)
         if self.at("("):
             open_paren = self.advance()
             body_start = self.pos
@@ -229,6 +231,22 @@ class ExpressionParser:
             return annotation
         return ast.Annotation(name, src=at.src)
 
+    def _parse_pragma(self, at: Token) -> ast.Annotation:
+        """P4_14-style ``@pragma name body...`` running to the end of the line (as p4c)."""
+        name = self.tok
+        if name.src.line != at.src.line or not name.text.isidentifier():
+            self.fail("a pragma name")
+        self.advance()
+        body_start = self.pos
+        while self.tok.kind != EOF and self.tok.src.line == at.src.line:
+            self.advance()
+        body_end = self.pos
+        body = ""
+        if body_end > body_start:
+            body = self.text[self.tokens[body_start].start : self.tokens[body_end - 1].end]
+        exprs = self._parse_annotation_exprs(body_start, body_end)
+        return ast.Annotation(name.text, body=body, exprs=exprs, src=at.src)
+
     def _parse_annotation_exprs(self, start: int, stop: int) -> list[ast.Expression]:
         """The body tokens[start:stop] as an expression list, or [] if they are not one."""
         if start == stop:
@@ -240,6 +258,8 @@ class ExpressionParser:
         try:
             result = self.attempt(lambda: self.parse_expression_list(EOF))
             return result if result is not None and self.at(EOF) else []
+        except CompileError:
+            return []  # e.g. an unsupported construct: the body stays raw text
         finally:
             self.pos, self.tokens = saved_pos, saved_tokens
 

@@ -537,3 +537,26 @@ def test_instantiation_in_a_block_is_reported_as_unsupported() -> None:
         parse_decls(
             "extern E { E(); } control c(inout bit<8> x) { apply { if (x == 1) { E() e; } } }"
         )
+
+
+def test_pragma_annotations_run_to_the_end_of_the_line() -> None:
+    (extern, control) = parse_decls(
+        """
+        @pragma size 100
+        extern Annotated { @pragma name "annotated"
+            Annotated(); }
+        control c() {
+            @pragma stage 0
+            table t { actions = {} }
+            apply {}
+        }
+        """
+    )
+    (size,) = extern.annotations
+    assert (size.name, size.body, [render(e) for e in size.exprs]) == ("size", "100", ["100"])
+    assert isinstance(extern, ast.ExternDecl)
+    (name,) = extern.constructors[0].annotations
+    assert (name.name, name.body) == ("name", '"annotated"')
+    assert isinstance(control, ast.ControlDecl)
+    (stage,) = control.locals[0].annotations
+    assert (stage.name, stage.body) == ("stage", "0")
