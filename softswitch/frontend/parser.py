@@ -411,7 +411,7 @@ class P4Parser(ExpressionParser):
         self.expect("value_set")
         self.expect("<")
         elem_type = self.parse_type_ref()
-        self.expect_close_angle()
+        self.expect(">")
         self.expect("(")
         size = self.parse_expression()
         self.expect(")")

@@ -75,8 +75,8 @@ class ScopedNames:
     def pop(self) -> None:
         self._scopes.pop()
 
-    def declare_type(self, name: str, *, global_scope: bool = False) -> None:
-        (self._scopes[0] if global_scope else self._scopes[-1])[name] = True
+    def declare_type(self, name: str) -> None:
+        self._scopes[-1][name] = True
 
     def declare_object(self, name: str) -> None:
         self._scopes[-1][name] = False
@@ -183,10 +183,6 @@ class ExpressionParser:
         if self.tok.kind == IDENT or self.tok.kind in NON_TYPE_KEYWORDS:
             return self.advance()
         self.fail("a name")
-
-    def parse_member_name(self) -> Token:
-        # After `.`, p4c's lexer still classifies, but every classification is a `name`.
-        return self.parse_name()
 
     # ---------------------------------------------------------------- annotations
 
@@ -304,7 +300,7 @@ class ExpressionParser:
                 self.expect("(")
                 width = self.parse_expression()
                 self.expect(")")
-            self.expect_close_angle()
+            self.expect(">")
             if kind == "varbit":
                 return ast.VarbitTypeRef(width, src=token.src)
             return ast.BitTypeRef(width, signed=kind == "int", src=token.src)
@@ -315,7 +311,7 @@ class ExpressionParser:
             self.advance()
             self.expect("<")
             elements = self.parse_type_args()
-            self.expect_close_angle()
+            self.expect(">")
             return ast.TupleTypeRef(elements, src=token.src)
         named = self.parse_named_type()
         if self.at("["):
@@ -338,11 +334,8 @@ class ExpressionParser:
         if self.at("<"):
             self.advance()
             type_ref.type_args = self.parse_type_args()
-            self.expect_close_angle()
+            self.expect(">")
         return type_ref
-
-    def expect_close_angle(self) -> None:
-        self.expect(">")
 
     def parse_type_args(self) -> list[ast.TypeRef]:
         args: list[ast.TypeRef] = []
@@ -390,7 +383,7 @@ class ExpressionParser:
             params.append(ast.TypeParameter(name.text, src=name.src))
             if not self.accept(","):
                 break
-        self.expect_close_angle()
+        self.expect(">")
         return params
 
     # ---------------------------------------------------------------- expressions
@@ -478,7 +471,7 @@ class ExpressionParser:
         if kind == "error":
             self.advance()
             self.expect(".")
-            member = self.parse_member_name()
+            member = self.parse_name()
             type_expr = ast.TypeNameExpr(ast.BaseTypeRef("error", src=token.src), src=token.src)
             return ast.Member(type_expr, member.text, src=token.src)
         if self.at_non_type_name():
@@ -502,7 +495,7 @@ class ExpressionParser:
             return ast.ConstructorCall(type_ref, args, src=start.src)
         if not type_ref.type_args and self.at("."):
             self.advance()
-            member = self.parse_member_name()
+            member = self.parse_name()
             return ast.Member(ast.TypeNameExpr(type_ref, src=start.src), member.text, src=start.src)
         self.fail('"." or "("')
 
@@ -523,7 +516,7 @@ class ExpressionParser:
             kind = self.tok.kind
             if kind == ".":
                 self.advance()
-                member = self.parse_member_name()
+                member = self.parse_name()
                 expr = ast.Member(expr, member.text, src=expr.src)
             elif kind == "[":
                 self.advance()
@@ -554,7 +547,7 @@ class ExpressionParser:
     def _parse_call_type_args(self) -> list[ast.TypeRef]:
         self.expect("<")
         type_args = self.parse_type_args()
-        self.expect_close_angle()
+        self.expect(">")
         if not self.at("("):
             self.fail('"("')
         return type_args
