@@ -77,7 +77,7 @@ def _unpack(device_config: bytes, workdir: Path) -> tuple[Path, list[Path], list
             f"device config is JSON but not a {BUNDLE_FORMAT} (BMv2 JSON is not supported)"
         )
     files, main_name = bundle.get("files"), bundle.get("main")
-    if not isinstance(files, dict) or main_name not in files:
+    if not isinstance(files, dict) or not isinstance(main_name, str) or main_name not in files:
         raise invalid("device config bundle: 'files' must contain the 'main' file")
     for name, content in files.items():
         rel = PurePosixPath(name)
