@@ -1,7 +1,7 @@
 """The dataplane as the P4Runtime server sees it: a small typed protocol, by P4 names.
 
 The server validates and translates P4Runtime messages (IDs, byte strings) into these plain
-values, so the dataplane never sees protobufs. ``softswitch.p4rt.switch_device`` implements
+values, so the dataplane never sees protobufs. ``softswitch.p4rt.switch_target`` (to come) implements
 the protocol on top of the executor's ``Switch``; the tests use an in-memory implementation.
 
 Keys are complete: a wildcard ternary/optional field arrives as ``Ternary(0, 0)``, a wildcard
