@@ -41,6 +41,10 @@ class Signature:
 BlockType = ParserType | ControlType
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
 class CallChecker(ExprChecker):
     def __init__(self) -> None:
         super().__init__()
@@ -71,7 +75,8 @@ class CallChecker(ExprChecker):
                 self.fail(p, f"constructor parameter '{p.name}' cannot have a direction")
             if p.default is not None:
                 self.check_value(p.default, p.type)
-                self.convert(p.default, p.type, "initialize")
+                if not contains_typevar(p.type):
+                    self.convert(p.default, p.type, "initialize")
 
     # --- method calls
 
@@ -104,7 +109,7 @@ class CallChecker(ExprChecker):
         call.callee_decl = decl
         if isinstance(decl, ast.ActionDecl):
             if self.ctx.kind in ("parser", "function"):
-                self.fail(call, f"actions cannot be called from a {self.ctx.kind}")
+                self.fail(call, f"actions cannot be called from {_a(self.ctx.kind)}")
             if self.ctx.kind == "global":
                 self.fail(call, "actions can only be called from controls and actions")
         result = self.bind_call(call, self.signature(decl), {}, target.name)
@@ -144,8 +149,8 @@ class CallChecker(ExprChecker):
         if isinstance(base, ExternType):
             return self._call_extern_method(call, target, base)
         if isinstance(base, TableType) and name == "apply":
-            if self.ctx.kind not in ("control",):
-                self.fail(call, f"tables cannot be applied from a {self.ctx.kind}")
+            if self.ctx.kind != "control":
+                self.fail(call, f"tables cannot be applied from {_a(self.ctx.kind)}")
             if call.args:
                 self.fail(call, "a table's apply() takes no arguments")
             call.callee_kind = ast.CalleeKind.TABLE_APPLY
@@ -217,10 +222,8 @@ class CallChecker(ExprChecker):
 
     def _call_apply(self, call: ast.MethodCall, target: ast.Member, base: BlockType) -> P4Type:
         if self.ctx.kind in ("action", "function"):
-            self.fail(
-                call,
-                f"a {'parser' if isinstance(base, ParserType) else 'control'} cannot be applied from an {self.ctx.kind}",
-            )
+            block = "parser" if isinstance(base, ParserType) else "control"
+            self.fail(call, f"a {block} cannot be applied from {_a(self.ctx.kind)}")
         decl = base.decl
         if isinstance(base, ParserType) and self.ctx.kind != "parser":
             self.fail(call, "parsers can only be applied from parsers")

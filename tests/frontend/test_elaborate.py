@@ -1,0 +1,104 @@
+"""Elaboration: the instance tree, fully qualified names and constructor arguments."""
+
+from __future__ import annotations
+
+from softswitch.frontend import ast
+from softswitch.frontend.compiler import compile_text
+from softswitch.frontend.elaborate import Instance
+from softswitch.frontend.types import BitsType, ControlType, EnumValue, ExternType
+
+PROGRAM = """
+#include <core.p4>
+#include <v1model.p4>
+header eth_t { bit<48> dst; bit<48> src; bit<16> type; }
+struct headers_t { eth_t eth; }
+struct meta_t { bit<32> x; }
+
+action global_drop() {}
+
+control Sub(inout headers_t hdr, inout meta_t meta)(bit<32> n) {
+    counter(n * 2, CounterType.packets) hits;
+    action count() { hits.count(0); }
+    table t { key = { hdr.eth.dst : exact; } actions = { count; global_drop; } }
+    apply { t.apply(); }
+}
+
+parser P(packet_in pkt, out headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+    state start { pkt.extract(hdr.eth); transition accept; }
+}
+control VC(inout headers_t hdr, inout meta_t meta) { apply {} }
+control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+    Sub(8) c1;
+    @name("other") Sub(16) c2;
+    @name(".shared_reg") register<bit<32>>(32w64) reg;
+    @name("fwd_table") table fwd {
+        key = { hdr.eth.type : exact; }
+        actions = { NoAction; }
+        default_action = NoAction();
+    }
+    apply { c1.apply(hdr, meta); c2.apply(hdr, meta); fwd.apply(); }
+}
+control E(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) { apply {} }
+control CC(inout headers_t hdr, inout meta_t meta) { apply {} }
+control D(packet_out pkt, in headers_t hdr) { apply { pkt.emit(hdr.eth); } }
+V1Switch(P(), VC(), I(), E(), CC(), D()) main;
+"""
+
+
+def test_package_arguments_are_named_after_their_blocks() -> None:
+    checked = compile_text(PROGRAM, "e.p4")
+    assert {k: v.name for k, v in checked.package_args.items()} == {
+        "p": "P",
+        "vr": "VC",
+        "ig": "I",
+        "eg": "E",
+        "ck": "CC",
+        "dep": "D",
+    }
+    ingress = checked.package_args["ig"]
+    assert ingress.decl is None
+    assert isinstance(ingress.type, ControlType) and ingress.type.name == "I"
+    assert isinstance(ingress.block_decl, ast.ControlDecl)
+
+
+def test_nested_instances_chain_names_and_evaluate_ctor_args() -> None:
+    checked = compile_text(PROGRAM, "e.p4")
+    ingress = checked.package_args["ig"]
+    assert list(ingress.children) == ["c1", "c2", "reg"]
+    c1, c2, reg = ingress.children.values()
+    assert (c1.name, c2.name, reg.name) == ("I.c1", "I.other", "shared_reg")
+    assert c1.ctor_args == {"n": 8} and c2.ctor_args == {"n": 16}
+    hits1 = c1.children["hits"]
+    assert hits1.name == "I.c1.hits"
+    assert hits1.ctor_args["size"] == 16
+    assert hits1.ctor_args["type"] == EnumValue("CounterType", "packets", None)
+    assert c2.children["hits"].ctor_args["size"] == 32
+    assert reg.type == ExternType("register", (BitsType(32),))
+    assert reg.ctor_args == {"size": 64}
+
+
+def test_tables_and_actions_have_fully_qualified_names() -> None:
+    checked = compile_text(PROGRAM, "e.p4")
+    tables = [(name, owner.name) for name, _, owner in checked.tables()]
+    assert tables == [("I.fwd_table", "I"), ("I.c1.t", "I.c1"), ("I.other.t", "I.other")]
+    assert [name for name, _ in checked.actions()] == [
+        "NoAction",
+        "I.c1.count",
+        "global_drop",
+        "I.other.count",
+    ]
+
+
+def test_errors_and_match_kinds() -> None:
+    checked = compile_text(PROGRAM, "e.p4")
+    assert list(checked.errors)[:3] == ["NoError", "PacketTooShort", "NoMatch"]
+    assert list(checked.errors.values()) == list(range(len(checked.errors)))
+    assert {"exact", "ternary", "lpm", "range", "selector", "optional"} <= set(checked.match_kinds)
+
+
+def test_every_instance_is_walked_once() -> None:
+    checked = compile_text(PROGRAM, "e.p4")
+    names = [inst.name for inst in checked.instances()]
+    assert len(names) == len(set(names))
+    assert "I.c1.hits" in names and "D" in names
+    assert all(isinstance(inst, Instance) for inst in checked.instances())
