@@ -1,0 +1,199 @@
+"""Support objects the generated Python code uses at packet time.
+
+Generated code only touches slotted attributes and these few helpers, so the per-packet
+path never looks anything up by string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class ParserReject(Exception):
+    """Raised by generated parser code to end parsing in ``reject`` with ``error_code``."""
+
+    __slots__ = ("error_code",)
+
+    def __init__(self, error_code: int) -> None:
+        super().__init__(error_code)
+        self.error_code = error_code
+
+
+class ExitSignal(Exception):
+    """``exit``: ends the enclosing top-level control."""
+
+
+EXIT = ExitSignal()
+
+
+class HeaderStack:
+    """``H[N]``: ``elems`` holds N header objects; ``nxt`` is P4's ``nextIndex``."""
+
+    __slots__ = ("elems", "factory", "nxt", "size")
+
+    def __init__(self, factory: Callable[[], Any], size: int) -> None:
+        self.factory = factory
+        self.size = size
+        self.elems = [factory() for _ in range(size)]
+        self.nxt = 0
+
+    def _copy(self) -> HeaderStack:
+        clone = HeaderStack.__new__(HeaderStack)
+        clone.factory = self.factory
+        clone.size = self.size
+        clone.elems = [e._copy() for e in self.elems]
+        clone.nxt = self.nxt
+        return clone
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HeaderStack) and self.elems == other.elems
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def next_for_extract(self, out_of_bounds: int) -> Any:
+        """The element ``.next`` designates; parsing past the end rejects with StackOutOfBounds."""
+        if self.nxt >= self.size:
+            raise ParserReject(out_of_bounds)
+        return self.elems[self.nxt]
+
+    def last(self, out_of_bounds: int) -> Any:
+        if self.nxt == 0:
+            raise ParserReject(out_of_bounds)
+        return self.elems[self.nxt - 1]
+
+    def push_front(self, count: int) -> None:
+        """Shift elements up by ``count``; the first ``count`` become invalid (P4 spec 8.18)."""
+        count = min(count, self.size)
+        if count <= 0:
+            return
+        self.elems = [self.factory() for _ in range(count)] + self.elems[: self.size - count]
+        self.nxt = min(self.nxt + count, self.size)
+
+    def pop_front(self, count: int) -> None:
+        """Shift elements down by ``count``; the last ``count`` become invalid."""
+        count = min(count, self.size)
+        if count <= 0:
+            return
+        self.elems = self.elems[count:] + [self.factory() for _ in range(count)]
+        self.nxt = max(self.nxt - count, 0)
+
+
+def checked_index(stack: HeaderStack, index: int) -> Any:
+    """``stack[i]`` with a run-time index; BMv2 aborts on out-of-range, we drop the packet."""
+    if not 0 <= index < stack.size:
+        raise IndexError(f"header stack index {index} out of range 0..{stack.size - 1}")
+    return stack.elems[index]
+
+
+def shl(value: int, amount: int, width: int) -> int:
+    """``value << amount`` truncated to ``width`` bits without building huge ints."""
+    if amount >= width:
+        return 0
+    return (value << amount) & ((1 << width) - 1)
+
+
+def shl_signed(value: int, amount: int, width: int) -> int:
+    if amount >= width:
+        return 0
+    half = 1 << (width - 1)
+    return (((value << amount) + half) & ((1 << width) - 1)) - half
+
+
+def div(a: int, b: int) -> int:
+    """Unsigned division; BMv2 leaves division by zero undefined, we return 0."""
+    return a // b if b else 0
+
+
+def mod(a: int, b: int) -> int:
+    return a % b if b else 0
+
+
+def varbit_width(value: tuple[int, int]) -> int:
+    return value[0]
+
+
+class PacketState:
+    """Per-packet flags BMv2 keeps in packet registers rather than in standard_metadata.
+
+    One instance lives in the generated module as ``PKT``; the pipeline resets it before
+    each ingress or egress pass. Copiers are generated functions
+    ``(src_meta, src_sm, dst_meta, dst_sm)`` that carry preserved fields over.
+    """
+
+    __slots__ = (
+        "checksum_payload",
+        "clone_copier",
+        "clone_session",
+        "digest",
+        "ingress_length",
+        "recirculate_copier",
+        "resubmit_copier",
+        "sm",
+        "truncate",
+    )
+
+    def __init__(self) -> None:
+        self.sm: Any = None
+        self.ingress_length = 0
+        self.checksum_payload = b""
+        self.reset()
+
+    def reset(self) -> None:
+        self.clone_session: int | None = None
+        self.clone_copier: Callable[..., None] | None = None
+        self.resubmit_copier: Callable[..., None] | None = None
+        self.recirculate_copier: Callable[..., None] | None = None
+        self.digest: tuple[str, Any] | None = None
+        self.truncate: int | None = None
+
+
+def no_copy(*_args: Any) -> None:
+    """Copier of an empty field list."""
+
+
+class PacketIn:
+    """``packet_in``: the received bytes and the parser's bit cursor."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+
+class PacketOut:
+    """``packet_out``: the deparser's emitted header bytes, in order."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+
+class ValueSet:
+    """``value_set<T>(size)``: control-plane (value, mask) members a ``select`` can match."""
+
+    __slots__ = ("members", "name", "size")
+
+    def __init__(self, name: str, size: int) -> None:
+        self.name = name
+        self.size = size
+        self.members: list[tuple[int, int]] = []
+
+    def matches(self, key: int) -> bool:
+        return any(key & m == v & m for v, m in self.members)
+
+
+class AssertionFailed(Exception):
+    """v1model ``assert``/``assume`` failed: BMv2 aborts; we drop the packet and report it."""
+
+
+def lookahead(packet: PacketIn, width: int, too_short: int) -> int:
+    """``packet.lookahead<bit<W>>()``: the next bits without moving the cursor."""
+    if packet.pos + width > len(packet.data) << 3:
+        raise ParserReject(too_short)
+    first = packet.pos >> 3
+    last = (packet.pos + width + 7) >> 3
+    chunk = int.from_bytes(packet.data[first:last], "big")
+    return (chunk >> ((last << 3) - packet.pos - width)) & ((1 << width) - 1)

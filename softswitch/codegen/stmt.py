@@ -1,0 +1,117 @@
+"""Compilation of P4 statements to lines of Python source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from softswitch.codegen.calls import CallCompiler
+from softswitch.codegen.expr import ExprCompiler, where
+from softswitch.codegen.module import indent
+from softswitch.codegen.values import CodegenError, strip
+from softswitch.frontend import ast
+from softswitch.frontend import types as T
+
+
+class StmtCompiler:
+    """Statements of one body. ``returns`` builds the Python ``return`` for ``return e;``
+    (actions and controls return their out/inout parameters, functions their value too)."""
+
+    def __init__(
+        self,
+        ex: ExprCompiler,
+        calls: CallCompiler,
+        returns: Callable[[str | None], str],
+        action_ids: Callable[[ast.ActionDecl], int],
+    ) -> None:
+        self.ex = ex
+        self.calls = calls
+        self.returns = returns
+        self.action_ids = action_ids
+
+    def block(self, stmts: list[ast.Statement | ast.VariableDecl | ast.ConstDecl]) -> list[str]:
+        lines: list[str] = []
+        for stmt in stmts:
+            lines += self.stmt(stmt)
+        return lines
+
+    def body(self, stmts: list[ast.Statement | ast.VariableDecl | ast.ConstDecl]) -> list[str]:
+        """A Python suite: never empty."""
+        return self.block(stmts) or ["pass"]
+
+    def _flush(self, lines: list[str]) -> list[str]:
+        pre, self.ex.pre = self.ex.pre, []
+        return pre + lines
+
+    def stmt(self, s: ast.Statement | ast.Declaration) -> list[str]:
+        if isinstance(s, ast.VariableDecl):
+            return self.variable(s)
+        if isinstance(s, ast.ConstDecl):
+            return []  # uses are folded or compiled from the declaration
+        if isinstance(s, ast.AssignStmt):
+            value = (
+                self.ex.value(s.rhs)
+                if not isinstance(s.rhs, ast.ListExpr | ast.StructExpr)
+                else self.ex._coerce(s.rhs, strip(s.lhs.type))
+            )
+            return self._flush(self.ex.assign(s.lhs, value))
+        if isinstance(s, ast.CallStmt):
+            return self._flush(self.calls.call_stmt(s.call))
+        if isinstance(s, ast.BlockStmt):
+            return self.block(s.stmts)
+        if isinstance(s, ast.IfStmt):
+            return self._if(s)
+        if isinstance(s, ast.EmptyStmt):
+            return []
+        if isinstance(s, ast.ExitStmt):
+            return ["raise EXIT"]
+        if isinstance(s, ast.ReturnStmt):
+            value = self.ex.value(s.value) if s.value is not None else None
+            return self._flush([self.returns(value)])
+        if isinstance(s, ast.SwitchStmt):
+            return self._switch(s)
+        raise CodegenError(f"{where(s)}: unsupported statement {type(s).__name__}")
+
+    def variable(self, d: ast.VariableDecl) -> list[str]:
+        name = self.ex.temp(f"v_{d.name}_")
+        self.ex.names[d] = name
+        if d.init is not None:
+            target = d.type if d.type is not None else d.init.type
+            value = self.ex._coerce(d.init, target) if target is not None else self.ex.value(d.init)
+        else:
+            value = self.ex.layouts.default(d.type)
+        return self._flush([f"{name} = {value}"])
+
+    def _if(self, s: ast.IfStmt) -> list[str]:
+        cond = self.ex.expr(s.cond)
+        lines = self._flush([f"if {cond}:"])
+        lines += indent(self.body([s.then]))
+        if s.otherwise is not None:
+            lines.append("else:")
+            lines += indent(self.body([s.otherwise]))
+        return lines
+
+    def _switch(self, s: ast.SwitchStmt) -> list[str]:
+        subject = self.ex.temp("sw")
+        lines = self._flush([f"{subject} = {self.ex.expr(s.expr)}"])
+        is_action_run = isinstance(strip(s.expr.type), T.ActionEnumType)
+        pending: list[str] = []
+        first = True
+        for case in s.cases:
+            label = case.label
+            if isinstance(label, ast.DefaultExpr):
+                pending.append("True")
+            elif is_action_run:
+                decl = label.decl if isinstance(label, ast.PathExpr) else None
+                if not isinstance(decl, ast.ActionDecl):
+                    raise CodegenError(f"{where(label)}: switch label is not an action")
+                pending.append(f"{subject} == {self.action_ids(decl)}")
+            else:
+                pending.append(f"{subject} == {self.ex.expr(label)}")
+            if case.body is None:
+                continue  # falls through to the next label's body
+            keyword = "if" if first else "elif"
+            lines.append(f"{keyword} {' or '.join(pending)}:")
+            lines += indent(self._flush(self.body([case.body])))
+            pending = []
+            first = False
+        return lines
