@@ -373,8 +373,6 @@ class _Parser:
             return default
         value = entry[key]
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if kind is float:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok:
             raise self.fail(
                 entry.key_lines[key], f"{path}.{key}", f"expected {kind.__name__}, got {value!r}"

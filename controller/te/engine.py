@@ -94,6 +94,8 @@ class TrafficEngine:
         self._failed: set[str] = set()
         self._displaced: list[str] = []
         self._candidates: dict[Pair, list[Path]] = {}
+        #: Pairs whose cached candidates lost paths to a failure (refreshed by a full solve).
+        self._stale: set[Pair] = set()
         self._finder: PathFinder | None = None
 
     # -- events ------------------------------------------------------------------------------
@@ -108,7 +110,10 @@ class TrafficEngine:
             return
         self._failed.add(link)
         self._finder = None
-        self._candidates = {p: c for p, c in self._candidates.items() if not _uses(c, link)}
+        for pair, paths in self._candidates.items():
+            if _uses(paths, link):
+                self._candidates[pair] = [p for p in paths if link not in p.links]
+                self._stale.add(pair)
         for reservation in [r for r in self.reservations.values() if link in r.path.links]:
             del self.reservations[reservation.name]
             try:
@@ -125,6 +130,7 @@ class TrafficEngine:
         self._failed.discard(link)
         self._finder = None
         self._candidates.clear()
+        self._stale.clear()
 
     def set_demand(self, src: str, dst: str, rate_bps: float) -> None:
         """Set (or with rate 0, remove) the best-effort demand from src to dst."""
@@ -196,14 +202,18 @@ class TrafficEngine:
 
     # -- solving -----------------------------------------------------------------------------
 
-    def solve(self, column_rounds: int | None = None) -> TeSolution:
+    def solve(self, *, fast: bool = False) -> TeSolution:
         """Recompute everything the recorded events touched.
 
-        `column_rounds` overrides the engine's setting for this solve: 0 gives the fast
-        k-candidate answer right after a failure; a later default solve then closes the gap.
+        `fast=True` is for right after a failure: pairs that lost candidates keep the ones
+        that survived (plus one new shortest path if none did) instead of a new k-shortest
+        search, and there is no column generation. A later full `solve()` closes the gap.
         """
-        rounds = self.column_rounds if column_rounds is None else column_rounds
         started = time.perf_counter()
+        if not fast:
+            for pair in self._stale:
+                self._candidates.pop(pair, None)
+            self._stale.clear()
         candidates = {pair: self._paths_for(pair) for pair in self.demands}
         paths_done = time.perf_counter()
         capacity = self.capacity()
@@ -212,8 +222,10 @@ class TrafficEngine:
             free,
             self.demands,
             candidates,
-            pricing=self.graph if rounds else None,  # failed arcs have no capacity
-            max_rounds=rounds,
+            pricing=self.graph
+            if self.column_rounds and not fast
+            else None,  # failed arcs: no capacity
+            max_rounds=self.column_rounds,
         )
         lp_done = time.perf_counter()
         forwarding = build_forwarding(
@@ -251,10 +263,13 @@ class TrafficEngine:
     # -- helpers -----------------------------------------------------------------------------
 
     def _paths_for(self, pair: Pair) -> list[Path]:
+        if self._finder is None:
+            self._finder = PathFinder(self.graph, self._failed)
         if pair not in self._candidates:
-            if self._finder is None:
-                self._finder = PathFinder(self.graph, self._failed)
             self._candidates[pair] = self._finder.k_shortest(*pair, self.k_paths)
+        elif not self._candidates[pair] and pair in self._stale:
+            shortest = self._finder.shortest(*pair)
+            self._candidates[pair] = [shortest] if shortest else []
         return self._candidates[pair]
 
     def _check_link(self, link: str) -> None:

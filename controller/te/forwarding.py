@@ -16,7 +16,7 @@ link fails never comes back to v.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -97,10 +97,7 @@ def build_forwarding(
     for dst in destinations:
         distance, first_hop = finder.tree_to(dst)
         primary = _primary_hops(link_ends, first_hop, flows.get(dst, {}))
-        forward_graph = nx.DiGraph()
-        forward_graph.add_nodes_from(graph.nodes)
-        for switch, members in primary.items():
-            forward_graph.add_edges_from((switch, hop.dst) for hop, _ in members)
+        upstream_of = _upstream_sets(graph.nodes, primary)
         for switch, members in primary.items():
             rounded = round_weights([share for _, share in members], max_group_weight)
             worst_error = max(worst_error, rounded.error)
@@ -109,14 +106,30 @@ def build_forwarding(
                 for (hop, _), weight in zip(members, rounded.weights, strict=True)
                 if weight > 0
             ]
-            upstream = nx.ancestors(forward_graph, switch) | {switch}
             for hop, _ in members:
-                backup = _backup_port(graph, hop, upstream, distance, excluded)
+                backup = _backup_port(graph, hop, upstream_of[switch], distance, excluded)
                 if backup is None:
                     unprotected.append((switch, dst, _port(graph, hop)))
                 else:
                     backups[switch].setdefault(dst, {})[_port(graph, hop)] = backup
     return Forwarding(next_hops, backups, unprotected, worst_error)
+
+
+def _upstream_sets(
+    nodes: Iterable[str], primary: Mapping[str, list[tuple[Hop, float]]]
+) -> dict[str, set[str]]:
+    """For each switch, itself and every switch whose forwarding can reach it (one DAG pass)."""
+    forward_graph = nx.DiGraph()
+    forward_graph.add_nodes_from(nodes)
+    for switch, members in primary.items():
+        forward_graph.add_edges_from((switch, hop.dst) for hop, _ in members)
+    upstream: dict[str, set[str]] = {}
+    for node in nx.topological_sort(forward_graph):
+        reach = {node}
+        for parent in forward_graph.predecessors(node):
+            reach |= upstream[parent]
+        upstream[node] = reach
+    return upstream
 
 
 def _port(graph: nx.MultiGraph, hop: Hop) -> int:

@@ -119,8 +119,14 @@ class PathFinder:
             if isinstance(node, _Midpoint):
                 continue
             distance[node] = lengths[node]
-            if node != dst:
-                first_hop[node] = self._to_path(route[::-1]).hops[0]
+            if node == dst:
+                continue
+            # route runs dst -> ... -> node; its last step (maybe via a midpoint) is node's hop.
+            previous = route[-2]
+            if isinstance(previous, _Midpoint):
+                first_hop[node] = Hop(previous.link, node, route[-3])
+            else:
+                first_hop[node] = Hop(self._simple.edges[node, previous]["link"], node, previous)
         return distance, first_hop
 
     def _connected(self, src: str, dst: str) -> bool:

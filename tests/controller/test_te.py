@@ -235,6 +235,27 @@ def test_only_paths_over_the_failed_link_are_recomputed() -> None:
     assert "sa1" not in engine.candidate_paths("s", "t")[0].links
 
 
+def test_fast_solve_keeps_surviving_candidates_until_a_full_solve() -> None:
+    engine = TrafficEngine(SQUARE, k_paths=2, column_rounds=0)
+    engine.set_demand("s", "t", 4.0)
+    engine.set_demand("s", "a", 4.0)
+    assert [p.nodes for p in engine.candidate_paths("s", "t")] == [("s", "a", "t")] * 2
+    kept = engine.candidate_paths("s", "a")
+    engine.link_down("at")
+    fast = engine.solve(fast=True)
+    # Both s->t candidates died: the fast path falls back to one shortest path, s-b-t.
+    assert [p.nodes for p, _ in fast.path_flows["s", "t"]] == [("s", "b", "t")]
+    assert fast.max_utilization == pytest.approx(0.4)
+    engine.link_down("sa1")
+    fast = engine.solve(fast=True)
+    assert engine.candidate_paths("s", "a") == [kept[1]]  # the survivor only
+    full = engine.solve()
+    assert [p.nodes for p in engine.candidate_paths("s", "t")] == [("s", "b", "t"), ("s", "t")]
+    # s->a can only use sa2 now (a's other link is down): 4 over 10; s->t splits below that.
+    assert full.max_utilization == pytest.approx(0.4)
+    assert engine.candidate_paths("s", "a") == [kept[1]]
+
+
 def test_reservation_takes_capacity_and_admission_rejects_overflow() -> None:
     graph = _graph(("s", "t", "l1", 10.0, 1.0), ("s", "t", "l2", 10.0, 2.0))
     engine = TrafficEngine(graph)
