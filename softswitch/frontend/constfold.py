@@ -111,10 +111,6 @@ def fold_binary(
     return wrap(exact_ops[op](left, right), result_ty)
 
 
-def fold_slice(value: int, hi: int, lo: int, result_ty: BitsType) -> int:
-    return wrap(value >> lo, result_ty)
-
-
 def fold_cast(value: object, to: P4Type) -> object:
     """Cast a compile-time scalar (``int``/``bool``) to ``to`` (already checked legal)."""
     if isinstance(to, BoolType):

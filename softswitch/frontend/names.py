@@ -67,11 +67,3 @@ class Scope:
     def lookup_one(self, name: str, is_global: bool = False) -> ast.Declaration | None:
         found = self.lookup(name, is_global)
         return found[0] if found else None
-
-    def enclosing(self, kind: str) -> Scope | None:
-        scope: Scope | None = self
-        while scope is not None:
-            if scope.kind == kind:
-                return scope
-            scope = scope.parent
-        return None

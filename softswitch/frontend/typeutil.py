@@ -119,28 +119,8 @@ def contains_typevar(ty: P4Type) -> bool:
     return False
 
 
-def is_header(ty: P4Type) -> bool:
-    return isinstance(ty, StructLikeType) and ty.kind == "header"
-
-
-def is_numeric(ty: P4Type) -> bool:
-    """Fixed-width or infinite-precision integers (operands of arithmetic)."""
-    return isinstance(ty, BitsType | IntType)
-
-
 def is_scalar_key(ty: P4Type) -> bool:
     """Types usable as table keys and select expressions."""
     if isinstance(ty, NewType):
         return is_scalar_key(ty.base)
     return isinstance(ty, BitsType | BoolType | ErrorType | EnumType | IntType | VarbitType)
-
-
-def underlying_bits(ty: P4Type) -> BitsType | None:
-    """The bit representation of a newtype or serializable enum, or of ``bit``/``int`` itself."""
-    if isinstance(ty, BitsType):
-        return ty
-    if isinstance(ty, NewType):
-        return underlying_bits(ty.base)
-    if isinstance(ty, EnumType) and ty.underlying is not None:
-        return ty.underlying
-    return None
