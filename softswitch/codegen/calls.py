@@ -211,7 +211,7 @@ class CallCompiler:
 
     # ---- helpers for extern compilers
 
-    def flatten(self, e: ast.Expression) -> list[tuple[str, int]]:
+    def flatten(self, e: ast.Expression) -> list[tuple[str, str]]:
         """(value source, width) of every scalar in a field list (tuple/struct/header).
 
         Headers contribute their fields whatever their validity, as BMv2 field lists do.
@@ -219,7 +219,7 @@ class CallCompiler:
         t = strip(e.type)
         if isinstance(e, ast.ListExpr | ast.StructExpr):
             elems = e.elements if isinstance(e, ast.ListExpr) else [v for _, v in e.fields]
-            out: list[tuple[str, int]] = []
+            out: list[tuple[str, str]] = []
             for el in elems:
                 out += self.flatten(el)
             return out
@@ -228,8 +228,8 @@ class CallCompiler:
             return self._flatten_value(base, t)
         return [self._scalar(self.ex.expr(e), t, e)]
 
-    def _flatten_value(self, base: str, t: T.StructLikeType) -> list[tuple[str, int]]:
-        out: list[tuple[str, int]] = []
+    def _flatten_value(self, base: str, t: T.StructLikeType) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
         for f in t.fields:
             ft = strip(f.type)
             src = f"{base}.{field_attr(f.name)}"
@@ -240,15 +240,18 @@ class CallCompiler:
         return out
 
     @staticmethod
-    def _scalar(src: str, t: T.P4Type, node: ast.Node | None) -> tuple[str, int]:
+    def _scalar(src: str, t: T.P4Type, node: ast.Node | None) -> tuple[str, str]:
+        """(value, width) sources; a varbit's width is its current length."""
+        if isinstance(t, T.VarbitType):
+            return f"{src}[1]", f"{src}[0]"
         width = t.bit_width()
         if width is None:
             raise CodegenError(f"{where(node) if node else '?'}: {t} has no fixed width")
         if isinstance(t, T.BoolType):
-            return f"int({src})", 1
+            return f"int({src})", "1"
         if isinstance(t, T.BitsType) and t.signed:
-            return f"({src} & {(1 << width) - 1:#x})", width
-        return src, width
+            return f"({src} & {(1 << width) - 1:#x})", str(width)
+        return src, str(width)
 
     def store(self, lhs: ast.Expression | None, value_src: str) -> list[str]:
         if lhs is None:

@@ -151,7 +151,9 @@ class ExprCompiler:
             if e.name == "action_run":
                 return f"{result}[1]"
             raise CodegenError(f"{where(e)}: unknown table result field {e.name!r}")
-        if isinstance(e.type, T.ErrorType) or isinstance(inner, ast.TypeNameExpr):
+        if isinstance(inner, ast.TypeNameExpr) or (
+            isinstance(inner, ast.PathExpr) and isinstance(inner.decl, ast.ErrorDecl | ast.EnumDecl)
+        ):
             return self._named_constant(e)
         inner_t = strip(inner.type)
         if isinstance(inner_t, T.HeaderStackType):

@@ -239,7 +239,8 @@ class ProgramCompiler:
         ex = ExprCompiler(self.layouts, names)
         calls = CallCompiler(unit, ex)  # type: ignore[arg-type]
         outs = [names[p] for p in out_params(decl.params)]
-        ret = returns_builder(outs, True)
+        void = isinstance(decl.return_type, ast.BaseTypeRef) and decl.return_type.name == "void"
+        ret = returns_builder(outs, not void)
         body = StmtCompiler(ex, calls, ret, self.action_id).body(decl.body.stmts)
         body.append(ret(None))
         params = ", ".join(names[p] for p in decl.params)
