@@ -190,7 +190,10 @@ class Pipeline:
                     _IngressJob(job.data, job.port, RESUBMIT, job.passes + 1, (meta, sm, resubmit))
                 )
             return
-        item = _EgressItem(hdr, meta, sm, payload, len(job.data), job.port, job.passes)
+        # truncate() in ingress marks the packet itself (BMv2 Packet::truncate).
+        item = _EgressItem(
+            hdr, meta, sm, payload, len(job.data), job.port, job.passes, pkt.truncate or 0
+        )
         group = sm.f_mcast_grp
         if group:
             sm.f_instance_type = REPLICATION
@@ -288,10 +291,9 @@ class Pipeline:
                     )
                 )
             return
-        if truncate is not None:
-            data = data[:truncate]
-        if item.truncate:
-            data = data[: item.truncate]
+        for limit in (truncate, item.truncate):
+            if limit:
+                data = data[:limit]
         self._output(queued.port, data)
 
     def _egress_clone(

@@ -222,9 +222,11 @@ class Switch:
     def _action_call(
         self, table: Table | ActionProfile, action: str, params: Mapping[str, int] | None
     ) -> ActionCall:
-        specs = table._specs
-        full, _ = resolve_name(f"action of {table.name}", action, specs)
-        return ActionCall(full, dict(params or {}))
+        try:
+            action, _ = resolve_name(f"action of {table.name}", action, table._specs)
+        except NotFoundError:
+            pass  # the runtime rejects it with the list of allowed actions
+        return ActionCall(action, dict(params or {}))
 
     def _entry_action(
         self, table: Table, action: str | MemberRef | GroupRef, params: Mapping[str, int] | None

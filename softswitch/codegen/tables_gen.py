@@ -361,7 +361,7 @@ class TableCompiler:
             }
         else:
             raise CodegenError(f"{where(prop)}: unsupported implementation")
-        existing = self.prog.profiles.get(name)
+        existing = self.prog.result.profiles.get(name)
         if existing is not None:
             return existing
         size = args.get("size")
@@ -377,7 +377,7 @@ class TableCompiler:
             selector=selector,
             selector_widths=selector_widths,
         )
-        self.prog.profiles[name] = profile
+        self.prog.result.profiles[name] = profile
         return profile
 
     def _direct_meter(
