@@ -8,6 +8,7 @@ Names are fully qualified P4 names (``MyIngress.ipv4_lpm``); a unique dotted suf
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -222,10 +223,9 @@ class Switch:
     def _action_call(
         self, table: Table | ActionProfile, action: str, params: Mapping[str, int] | None
     ) -> ActionCall:
-        try:
+        # An unknown name is passed on: the runtime rejects it listing the allowed actions.
+        with contextlib.suppress(NotFoundError):
             action, _ = resolve_name(f"action of {table.name}", action, table._specs)
-        except NotFoundError:
-            pass  # the runtime rejects it with the list of allowed actions
         return ActionCall(action, dict(params or {}))
 
     def _entry_action(

@@ -105,7 +105,7 @@ class ExprCompiler:
         method = getattr(self, "_" + type(e).__name__, None)
         if method is None:
             raise CodegenError(f"{where(e)}: unsupported expression {type(e).__name__}")
-        return method(e)  # type: ignore[no-any-return]
+        return method(e)
 
     def value(self, e: ast.Expression) -> str:
         """Like ``expr`` but aggregates read from storage are copied (P4 value semantics)."""

@@ -70,7 +70,7 @@ class V1ModelExterns:
             ext, method, obj = _target_extern(mc)
             handler = getattr(self, f"_e_{ext}_{method}", None)
             if handler is not None:
-                return handler(cc, mc, obj)  # type: ignore[no-any-return]
+                return handler(cc, mc, obj)
             what = f"{ext}.{method}"
         else:
             decl = mc.callee_decl

@@ -237,7 +237,7 @@ class ProgramCompiler:
         unit = FunctionUnit(self)
         names: dict[ast.Declaration, str] = {p: f"a_{p.name}" for p in decl.params}
         ex = ExprCompiler(self.layouts, names)
-        calls = CallCompiler(unit, ex)  # type: ignore[arg-type]
+        calls = CallCompiler(unit, ex)
         outs = [names[p] for p in out_params(decl.params)]
         void = isinstance(decl.return_type, ast.BaseTypeRef) and decl.return_type.name == "void"
         ret = returns_builder(outs, not void)
@@ -253,7 +253,7 @@ class ProgramCompiler:
             cls = ParserUnit if isinstance(inst.block_decl, ast.ParserDecl) else ControlUnit
             unit = cls(self, inst, stage)
             self._units[id(inst)] = unit
-            unit.compile()  # type: ignore[attr-defined]
+            unit.compile()
         return unit
 
     def compile(self) -> CompiledProgram:

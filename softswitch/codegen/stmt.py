@@ -65,8 +65,8 @@ class StmtCompiler:
         if isinstance(s, ast.ExitStmt):
             return ["raise EXIT"]
         if isinstance(s, ast.ReturnStmt):
-            value = self.ex.value(s.value) if s.value is not None else None
-            return self._flush([self.returns(value)])
+            result = self.ex.value(s.value) if s.value is not None else None
+            return self._flush([self.returns(result)])
         if isinstance(s, ast.SwitchStmt):
             return self._switch(s)
         raise CodegenError(f"{where(s)}: unsupported statement {type(s).__name__}")
