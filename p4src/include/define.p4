@@ -160,6 +160,20 @@ const drop_reason_t DROP_REASON_MAX              = DROP_REASON_FN_REPLAY;
 const bit<8> STATUS_LEVEL_NORMAL = 0;
 const bit<8> STATUS_LEVEL_HIGH   = 1;
 
+/* ---- authentication (controller/semantic.py AuthDomain, AuthResult) ------------------- */
+const bit<8> AUTH_DOMAIN_SEM = 1;
+const bit<8> AUTH_DOMAIN_FN  = 2;
+const bit<8> AUTH_RESULT_OK           = 0;
+const bit<8> AUTH_RESULT_NOT_REQUIRED = 1;
+const bit<8> AUTH_RESULT_UNKNOWN_KEY  = 2;
+const bit<8> AUTH_RESULT_BAD_TAG      = 3;
+#define AUTH_RESULT_COUNT 4
+
+/* ---- in-network quantization (docs/semantic-contract.md) ----------------------------- */
+const bit<16> BTH_HDR_LEN  = 12;
+const bit<16> ICRC_LEN     = 4;
+const bit<16> QUANT_SAVED_PER_ELEM = 2;   /* FP32 -> BF16 */
+
 /* ---- BMv2 simple_switch instance types (docs/simple_switch.md) ------------------------ */
 const bit<32> PKT_INSTANCE_TYPE_NORMAL        = 0;
 const bit<32> PKT_INSTANCE_TYPE_INGRESS_CLONE = 1;

@@ -156,6 +156,15 @@ header fn_path_h {
     bit<32> path_id;
 }
 
+/* One payload element as parsed for in-network quantization (quantize.p4): FP32 in, BF16 out. */
+header sem_elem32_h {
+    bit<32> value;
+}
+
+header sem_elem16_h {
+    bit<16> value;
+}
+
 /* Neighbour liveness probe (EtherType PROBE_ETHERTYPE, 20 bytes). */
 header probe_h {
     bit<4>      version;
@@ -178,6 +187,8 @@ struct headers_t {
     sem_h           sem;
     sem_moe_h       sem_moe;
     bth_h           bth;
+    sem_elem32_h[QUANT_MAX_ELEMS] sem_elems;   /* parsed only when quantization is possible */
+    sem_elem16_h[QUANT_MAX_ELEMS] sem_bf16;    /* the same elements after FP32 -> BF16 */
     fn_h            fn;
     fn_five_tuple_h fn_five_tuple;
     fn_qp_h         fn_qp;
@@ -229,6 +240,8 @@ struct fn_md_t {
     @field_list(FL_FN) node_id_t   relay_originator;
     @field_list(FL_FN) bit<32>     relay_sequence;
     @field_list(FL_FN) timestamp_t relay_timestamp;
+    @field_list(FL_FN) bit<8>      relay_key_id;  /* hop_limit is not tagged: the tag travels on */
+    @field_list(FL_FN) bit<64>     relay_auth_tag;
     /* switch identity, copied from switch_config so egress and clones need no table */
     @field_list(FL_FN) node_id_t   node_id;
     @field_list(FL_FN) ipv4_addr_t node_ip;
@@ -258,6 +271,8 @@ struct local_md_t {
     bit<16>       flowlet_id;
     bool          sem_inserted;
     bool          fn_cloned;        /* one clone per packet: later generators defer */
+    bool          sem_trusted;      /* false after a downgraded SEM authentication failure */
+    bit<16>       quant_elems;      /* payload elements in sem_elems (parser) */
 }
 
 /* Digest raised on a utilization level change (status.p4). */
@@ -267,6 +282,39 @@ struct status_digest_t {
     bit<8>      level;
     bit<32>     load;
     timestamp_t timestamp;
+}
+
+/* Digest raised on every failed SEM/FN authentication (auth.p4). */
+struct auth_digest_t {
+    node_id_t   node_id;
+    PortId_t    port;
+    bit<8>      domain;             /* AUTH_DOMAIN_* */
+    bit<8>      result;             /* AUTH_RESULT_* */
+    tenant_id_t tenant_id;          /* 0 for FNs */
+    bit<8>      key_id;
+    bit<32>     subject;            /* SEM task id, or FN originator */
+    ipv4_addr_t ipv4_src;
+    timestamp_t timestamp;
+}
+
+/* Message of the HalfSipHash64 control: little-endian words, word i used iff present[i]. */
+struct sip_msg_t {
+    bit<32> w0;
+    bit<32> w1;
+    bit<32> w2;
+    bit<32> w3;
+    bit<32> w4;
+    bit<32> w5;
+    bit<32> w6;
+    bit<32> w7;
+    bit<32> w8;
+    bit<32> w9;
+    bit<32> w10;
+    bit<32> w11;
+    bit<32> w12;
+    bit<32> w13;
+    bit<14> present;
+    bit<8>  len_bytes;
 }
 
 #endif  /* __FANTEL_HEADERS__ */

@@ -21,7 +21,10 @@ parser FantelParser(packet_in packet,
                     out headers_t hdr,
                     inout local_md_t md,
                     inout standard_metadata_t standard_md) {
+    bit<16> elems_left = 0;
+
     state start {
+        md.quant_elems = 0;
         transition select(standard_md.ingress_port) {
             CPU_PORT: parse_packet_out;
             default: parse_ethernet;
@@ -70,16 +73,77 @@ parser FantelParser(packet_in packet,
         packet.extract(hdr.sem);
         verify(hdr.sem.version == SEM_VERSION, error.SemBadVersion);
         verify(hdr.sem.tclass <= TCLASS_MAX, error.SemBadClass);
+        md.quant_elems = hdr.udp.len - (UDP_HDR_LEN + SEM_FIXED_LEN + BTH_HDR_LEN + ICRC_LEN);
         transition select(hdr.sem.flag_moe) {
             1w1: parse_sem_moe;
-            default: parse_bth;
+            default: parse_sem_bth;
         }
     }
 
     state parse_sem_moe {
         packet.extract(hdr.sem_moe);
         verify(hdr.sem_moe.cand_count <= SEM_MOE_MAX_CANDIDATES, error.SemBadMoeCount);
-        transition parse_bth;
+        md.quant_elems = md.quant_elems - SEM_MOE_LEN;
+        transition parse_sem_bth;
+    }
+
+    /*
+     * Payload elements are parsed (for quantize.p4) only when the sender allows FP32 -> BF16
+     * (target BF16 or lower), the packet is not quantized yet, the BTH opcode has no extended
+     * transport header (SEND first/middle/last/only, RDMA WRITE middle/last: the payload starts
+     * right after BTH) and the payload is 1..QUANT_MAX_ELEMS whole FP32 elements before the ICRC.
+     */
+    state parse_sem_bth {
+        packet.extract(hdr.bth);
+        transition select(hdr.sem.quant_ok, hdr.sem.flag_quantized, hdr.sem.elem_format,
+                          hdr.sem.target_precision) {
+            (1w1, 1w0, ELEM_FP32, ELEM_BF16): check_quant_opcode;
+            (1w1, 1w0, ELEM_FP32, ELEM_FP8_E4M3): check_quant_opcode;
+            (1w1, 1w0, ELEM_FP32, ELEM_INT8): check_quant_opcode;
+            default: no_quant;
+        }
+    }
+
+    state check_quant_opcode {
+        transition select(hdr.bth.opcode) {
+            8w0x00: check_quant_len;   /* SEND first */
+            8w0x01: check_quant_len;   /* SEND middle */
+            8w0x02: check_quant_len;   /* SEND last */
+            8w0x04: check_quant_len;   /* SEND only */
+            8w0x07: check_quant_len;   /* RDMA WRITE middle */
+            8w0x08: check_quant_len;   /* RDMA WRITE last */
+            default: no_quant;
+        }
+    }
+
+    /* md.quant_elems holds the payload bytes here; it becomes the element count. */
+    state check_quant_len {
+        transition select(md.quant_elems) {
+            16w0: no_quant;
+            16w0 &&& 16w0xff83: parse_sem_elems;   /* 4 .. 124 bytes, whole elements */
+            QUANT_MAX_ELEMS * 4: parse_sem_elems;
+            default: no_quant;
+        }
+    }
+
+    state no_quant {
+        md.quant_elems = 0;
+        transition accept;
+    }
+
+    state parse_sem_elems {
+        md.quant_elems = md.quant_elems >> 2;
+        elems_left = md.quant_elems;
+        transition parse_sem_elem;
+    }
+
+    state parse_sem_elem {
+        packet.extract(hdr.sem_elems.next);
+        elems_left = elems_left - 1;
+        transition select(elems_left) {
+            16w0: accept;
+            default: parse_sem_elem;
+        }
     }
 
     state parse_bth {
@@ -160,6 +224,8 @@ control FantelDeparser(packet_out packet, in headers_t hdr) {
         packet.emit(hdr.sem);
         packet.emit(hdr.sem_moe);
         packet.emit(hdr.bth);
+        packet.emit(hdr.sem_elems);
+        packet.emit(hdr.sem_bf16);
         packet.emit(hdr.fn);
         packet.emit(hdr.fn_five_tuple);
         packet.emit(hdr.fn_qp);

@@ -23,5 +23,18 @@
 #define FN_RATE_SLOTS         8192   /* per-flow rate limiting of congestion FNs */
 #define STATUS_TABLE_SIZE     512
 #define DROP_REASON_COUNT     16
+/* issue 8: the semantic contract's actions */
+#define AUTH_POLICY_TABLE_SIZE 1024
+#define AUTH_KEY_TABLE_SIZE   2048   /* two keys per tenant during a rotation */
+#define AUTH_COUNTER_SIZE     12     /* (domain 0..2) x AUTH_RESULT_COUNT */
+#define QUANT_MAX_ELEMS       32     /* payload elements one packet may carry to be quantized */
+#define QUANT_TABLE_SIZE      1024
+#define BUFFER_POLICY_TABLE_SIZE 256
+#define BULK_FLOW_SLOTS       8192   /* first/last-seen time of delay-tolerant flows */
+#define AFFINITY_TABLE_SIZE   1024
+#define ENDPOINT_GROUP_TABLE_SIZE 1024
+#define ENDPOINT_SELECTOR_SIZE 4096
+#define ENDPOINT_SELECTOR_WIDTH 16
+#define EXPERT_SLOTS          4096   /* expert ids 0 .. EXPERT_SLOTS-1 */
 
 #endif  /* __FANTEL_SIZE__ */

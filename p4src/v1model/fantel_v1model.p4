@@ -15,7 +15,13 @@
 #include "../include/control/lookup_md_init.p4"
 #include "../include/control/packet_io.p4"
 #include "../include/control/filtering.p4"
+#include "../include/control/halfsiphash.p4"
+#include "../include/control/auth.p4"
 #include "../include/control/semantic.p4"
+#include "../include/control/buffering.p4"
+#include "../include/control/steering.p4"
+#include "../include/control/moe.p4"
+#include "../include/control/quantize.p4"
 #include "../include/control/forwarding.p4"
 #include "../include/control/fast_reroute.p4"
 #include "../include/control/status.p4"
@@ -28,7 +34,11 @@ control FantelIngress(inout headers_t hdr,
     LookupMdInit() lookup_md_init;
     PacketIoIngress() packet_io;
     Filtering() filtering;
+    Auth() auth;
     SemanticIngress() semantic;
+    Buffering() buffering;
+    Steering() steering;
+    MoeSelect() moe;
     Forwarding() forwarding;
     FastReroute() fast_reroute;
     Status() status;
@@ -37,8 +47,14 @@ control FantelIngress(inout headers_t hdr,
         lookup_md_init.apply(hdr, md, standard_md);
         packet_io.apply(hdr, md, standard_md);
         filtering.apply(hdr, md, standard_md);
+        if (!md.bypass) {
+            auth.apply(hdr, md, standard_md);
+        }
         if (!md.bypass && !md.to_local) {
             semantic.apply(hdr, md, standard_md);
+            buffering.apply(hdr, md, standard_md);
+            steering.apply(hdr, md, standard_md);
+            moe.apply(hdr, md, standard_md);
             forwarding.apply(hdr, md, standard_md);
         }
         fast_reroute.apply(hdr, md, standard_md);
@@ -53,6 +69,7 @@ control FantelEgress(inout headers_t hdr,
                      inout standard_metadata_t standard_md) {
     PacketIoEgress() packet_io;
     SemanticEgress() semantic;
+    Quantize() quantize;
     Congestion() congestion;
     NotifyEgress() notify;
 
@@ -62,6 +79,7 @@ control FantelEgress(inout headers_t hdr,
             notify.apply(hdr, md, standard_md);
         } else {
             semantic.apply(hdr, md, standard_md);
+            quantize.apply(hdr, md, standard_md);
             congestion.apply(hdr, md, standard_md);
         }
         packet_io.apply(hdr, md, standard_md);

@@ -169,6 +169,8 @@ control FastReroute(inout headers_t hdr,
                 md.fn.relay_originator = hdr.fn.originator;
                 md.fn.relay_sequence = hdr.fn.sequence;
                 md.fn.relay_timestamp = hdr.fn.timestamp;
+                md.fn.relay_key_id = hdr.fn.key_id;
+                md.fn.relay_auth_tag = hdr.fn.auth_tag;
                 md.fn_cloned = true;
                 clone_preserving_field_list(CloneType.I2E, FN_FLOOD_SESSION, FL_FN);
             }

@@ -42,6 +42,7 @@ control LookupMdInit(inout headers_t hdr,
         md.flowlet_id = 0;
         md.sem_inserted = false;
         md.fn_cloned = false;
+        md.sem_trusted = true;
         md.lkp.eth_src = hdr.ethernet.src_addr;
         md.lkp.ipv4_src = 0;
         md.lkp.ipv4_dst = 0;

@@ -1,7 +1,9 @@
 /*
  * Turns FN clones (I2E from FastReroute/Status, E2E from Congestion) into FN packets
  * (docs/wire-format.md section 2) from the preserved fn_md_t, and truncates the original
- * payload away. All locally originated FNs share one sequence counter.
+ * payload away. All locally originated FNs share one sequence counter. They are tagged with the
+ * key of fn_signing (HalfSipHash-2-4, docs/wire-format.md 2.2) unless its key id is 0; relayed
+ * FNs keep their originator's key id and tag (hop_limit is not covered by the tag).
  */
 #ifndef __FANTEL_NOTIFY__
 #define __FANTEL_NOTIFY__
@@ -10,11 +12,32 @@ control NotifyEgress(inout headers_t hdr,
                      inout local_md_t md,
                      inout standard_metadata_t standard_md) {
 
+    HalfSipHash64() halfsiphash;
+    FnTagMessage() fn_message;
     register<bit<32>>(1) fn_sequence;
     counter(256, CounterType.packets_and_bytes) fn_tx_counter;   /* index: FN type */
 
     bit<32> sequence = 0;
     bit<16> fn_len = FN_FIXED_LEN;
+    bit<8> signing_key_id = 0;
+    bit<32> signing_k0 = 0;
+    bit<32> signing_k1 = 0;
+    sip_msg_t msg;
+
+    /* Default action only: key id 0 leaves this switch's FNs unauthenticated. */
+    action set_fn_signing_key(bit<8> key_id, bit<32> k0, bit<32> k1) {
+        signing_key_id = key_id;
+        signing_k0 = k0;
+        signing_k1 = k1;
+    }
+
+    @name("fn_signing")
+    table fn_signing {
+        key = { }
+        actions = { set_fn_signing_key; }
+        default_action = set_fn_signing_key(0, 0, 0);
+        size = 1;
+    }
 
     apply {
         if (standard_md.egress_port == md.fn.skip_port) {
@@ -103,6 +126,17 @@ control NotifyEgress(inout headers_t hdr,
         hdr.ethernet.src_addr = md.fn.node_mac;
         hdr.ethernet.ether_type = ETHERTYPE_IPV4;
 
+        if (md.fn.relay == 1) {
+            hdr.fn.key_id = md.fn.relay_key_id;
+            hdr.fn.auth_tag = md.fn.relay_auth_tag;
+        } else {
+            fn_signing.apply();
+            if (signing_key_id != 0) {
+                hdr.fn.key_id = signing_key_id;
+                fn_message.apply(hdr, msg);
+                halfsiphash.apply(signing_k0, signing_k1, msg, hdr.fn.auth_tag);
+            }
+        }
         fn_tx_counter.count((bit<32>)md.fn.fn_type);
         truncate((bit<32>)(ETH_HDR_LEN + hdr.ipv4.total_len));
     }

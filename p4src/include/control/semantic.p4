@@ -136,7 +136,11 @@ control SemanticIngress(inout headers_t hdr,
                     urgency_clamp_counter.count((bit<32>)hdr.sem.tenant_id);
                 }
             }
-            sem_policy.apply();
+            if (md.sem_trusted) {
+                sem_policy.apply();
+            } else {
+                best_effort();   /* downgraded authentication failure (auth.p4) */
+            }
             class_counter.count((bit<32>)hdr.sem.tclass);
         }
     }

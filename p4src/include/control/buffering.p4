@@ -1,0 +1,77 @@
+/*
+ * Buffering of delay-tolerant traffic (issue 8 item 2), in ingress after the semantic policy.
+ * A SEM packet with buffer_ok whose (tenant, class) has a buffer_policy entry goes to the bulk
+ * queue priority of that entry: strict priority makes it yield to every urgent class, and the
+ * controller shapes the bulk queue with the BMv2 queue rate (set_queue_rate port rate prio).
+ * The delay budget is per flow: bulk_first_seen holds when the flow's current burst started (a
+ * gap longer than the entry's idle_gap_us starts a new one). Once now - first_seen exceeds
+ * max_delay << 10 us, the flow's packets are promoted: promoted priority and SEM flag P, so a
+ * transfer is deferred by at most its budget and never held forever. Packets already queued
+ * stay where they are (a queue cannot be reordered); docs/semantic-contract.md.
+ */
+#ifndef __FANTEL_BUFFERING__
+#define __FANTEL_BUFFERING__
+
+control Buffering(inout headers_t hdr,
+                  inout local_md_t md,
+                  inout standard_metadata_t standard_md) {
+
+    register<timestamp_t>(BULK_FLOW_SLOTS) bulk_first_seen;
+    register<timestamp_t>(BULK_FLOW_SLOTS) bulk_last_seen;
+    /* Index 0: packets buffered (bulk queue), 1: packets promoted. */
+    counter(2, CounterType.packets_and_bytes) buffering_counter;
+    direct_counter(CounterType.packets) buffer_policy_counter;
+
+    QueuePriority_t bulk = 0;
+    QueuePriority_t promoted = 0;
+    timestamp_t idle_gap = 0;
+    timestamp_t first_seen = 0;
+    timestamp_t last_seen = 0;
+
+    action set_bulk_class(QueuePriority_t bulk_priority, QueuePriority_t promoted_priority,
+                          bit<32> idle_gap_us) {
+        bulk = bulk_priority;
+        promoted = promoted_priority;
+        idle_gap = (timestamp_t)idle_gap_us;
+        buffer_policy_counter.count();
+    }
+
+    @name("buffer_policy")
+    table buffer_policy {
+        key = {
+            md.lkp.tenant_id: ternary @name("tenant_id");
+            md.lkp.tclass: ternary @name("tclass");
+        }
+        actions = { set_bulk_class; }
+        counters = buffer_policy_counter;
+        size = BUFFER_POLICY_TABLE_SIZE;
+    }
+
+    apply {
+        if (!hdr.sem.isValid() || hdr.sem.buffer_ok == 0 || !md.sem_trusted) {
+            return;
+        }
+        if (!buffer_policy.apply().hit) {
+            return;
+        }
+        bit<32> slot = md.lkp.flow_hash & (BULK_FLOW_SLOTS - 1);
+        bulk_first_seen.read(first_seen, slot);
+        bulk_last_seen.read(last_seen, slot);
+        if (first_seen == 0 || md.lkp.now - last_seen > idle_gap) {
+            first_seen = md.lkp.now;
+            bulk_first_seen.write(slot, first_seen);
+        }
+        bulk_last_seen.write(slot, md.lkp.now);
+        timestamp_t budget = (timestamp_t)hdr.sem.max_delay << 10;
+        if (md.lkp.now - first_seen > budget || hdr.sem.flag_promoted == 1) {
+            standard_md.priority = promoted;
+            hdr.sem.flag_promoted = 1;
+            buffering_counter.count(1);
+        } else {
+            standard_md.priority = bulk;
+            buffering_counter.count(0);
+        }
+    }
+}
+
+#endif  /* __FANTEL_BUFFERING__ */
