@@ -634,6 +634,7 @@ class TableProperty(Annotated):
 class TableDecl(Declaration):
     keys: list[KeyElement] = field(default_factory=list)
     actions: list[ActionRef] = field(default_factory=list)
+    has_actions: bool = False  # whether the table declares an ``actions`` property at all
     default_action: ActionRef | None = None
     default_action_const: bool = False
     entries: list[TableEntry] = field(default_factory=list)

@@ -26,9 +26,11 @@ KEYWORDS = frozenset(
 
 # Longest operators first so that the alternation picks them over their prefixes. `>>` is
 # deliberately absent: `>` `>` closes nested type arguments and the parser recognises a shift
-# from two adjacent `>` tokens (p4c's R_ANGLE_SHIFT).
+# from two adjacent `>` tokens (p4c's R_ANGLE_SHIFT), and `>>=` from adjacent `>` `>=`.
 _OPERATORS = [
+    "|+|=", "|-|=", "<<=",
     "&&&", "|+|", "|-|",
+    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
     "..", "<<", "&&", "||", "==", "!=", ">=", "<=", "++",
     "+", "-", "*", "/", "%", "|", "&", "^", "~", "[", "]", "{", "}", "<", ">",
     "(", ")", "!", ":", ",", "?", ".", "=", ";", "@",

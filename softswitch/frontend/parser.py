@@ -10,9 +10,10 @@ Public API: ``parse_file``, ``parse_text`` and ``parse_preprocessed``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from softswitch.frontend import ast
 from softswitch.frontend.diagnostics import CompileError
@@ -32,9 +33,19 @@ _Prototype = TypeVar("_Prototype", bound=ast.FunctionPrototype)
 # P4_16 1.2.5 loop statements, recognised to name them in an "unsupported" error.
 _LOOP_STATEMENTS = {("for", "("), ("break", ";"), ("continue", ";")}
 LocalDecl = ast.Statement | ast.VariableDecl | ast.ConstDecl
+_COMPOUND_ASSIGNMENTS = {
+    f"{op.value}=": op
+    for op in ast.BinaryOp
+    if op.value in ("+", "-", "*", "/", "%", "&", "|", "^", "<<", "|+|", "|-|")
+}
 
 
 class P4Parser(ExpressionParser):
+    def __init__(self, tokens: list[Token], text: str) -> None:
+        super().__init__(tokens, text)
+        # What the block being parsed is the body of (words the error for an instantiation).
+        self.body_kind = "function"
+
     # ---------------------------------------------------------------- program
 
     def parse_program(self, files: list[str]) -> ast.Program:
@@ -78,7 +89,7 @@ class P4Parser(ExpressionParser):
         try:
             type_params = self.parse_type_params()
             params = self.parse_parameters()
-            body = self.parse_block(self.parse_annotations())
+            body = self._parse_body("function")
         finally:
             self.names.pop()
         return ast.FunctionDecl(
@@ -347,7 +358,7 @@ class P4Parser(ExpressionParser):
         self.names.push()
         try:
             params = self.parse_parameters()
-            body = self.parse_block(self.parse_annotations())
+            body = self._parse_body("action")
         finally:
             self.names.pop()
         return ast.ActionDecl(name.text, params, body, annotations=annotations, src=name.src)
@@ -482,7 +493,7 @@ class P4Parser(ExpressionParser):
             else:
                 self.fail('"apply"')
         self.expect("apply")
-        decl.body = self.parse_block(self.parse_annotations())
+        decl.body = self._parse_body("control")
         self.expect("}")
         return decl
 
@@ -512,6 +523,7 @@ class P4Parser(ExpressionParser):
                 while not self.accept("}"):
                     table.keys.append(self._parse_key_element())
             elif token.kind == "actions":
+                table.has_actions = True
                 while not self.accept("}"):
                     action_annotations = self.parse_annotations()
                     table.actions.append(self._parse_action_ref(action_annotations))
@@ -598,6 +610,14 @@ class P4Parser(ExpressionParser):
 
     # ---------------------------------------------------------------- statements
 
+    def _parse_body(self, kind: str) -> ast.BlockStmt:
+        """The body of a ``kind`` ("action", "function" or "control" for an apply block)."""
+        saved, self.body_kind = self.body_kind, kind
+        try:
+            return self.parse_block(self.parse_annotations())
+        finally:
+            self.body_kind = saved
+
     def parse_block(self, annotations: list[ast.Annotation]) -> ast.BlockStmt:
         start = self.expect("{")
         block = ast.BlockStmt(annotations=annotations, src=start.src)
@@ -637,7 +657,7 @@ class P4Parser(ExpressionParser):
                 return self._parse_switch(annotations)
         if self.at_type_start() and not self._at_type_member_access():
             if self._at_instantiation():
-                return self._instance_statement(self.parse_instantiation(annotations))
+                self._instance_statement(self.parse_instantiation(annotations), in_parser)
             return self.parse_variable(annotations)
         if not (self.at_non_type_name() or kind in (".", "this") or self.at_type_start()):
             self.fail("a statement")
@@ -650,24 +670,54 @@ class P4Parser(ExpressionParser):
             value = self.parse_expression()
             self.expect(";")
             return ast.AssignStmt(target, value, annotations=annotations, src=token.src)
+        compound = self._accept_compound_assignment()
+        if compound is not None:
+            # `a op= b` means `a = a op b` (P4_16 1.2.5); the target is a side-effect-free
+            # l-value, so evaluating a copy of it on the right is the same.
+            value = ast.Binary(compound, copy.deepcopy(target), self.parse_expression())
+            value.src = target.src
+            self.expect(";")
+            return ast.AssignStmt(target, value, annotations=annotations, src=token.src)
         if not isinstance(target, ast.MethodCall):
             self.fail('"=" or "("')
         self.expect(";")
         return ast.CallStmt(target, annotations=annotations, src=token.src)
 
-    def _at_type_member_access(self) -> bool:
-        """``T.apply(...)`` (p4c's directApplication) starts with a type but is a call."""
-        offset = 1 if self.at(".") else 0
-        following = self.peek(offset + 1)
-        if following.kind == "<":
-            return False
-        return following.kind == "."
+    def _accept_compound_assignment(self) -> ast.BinaryOp | None:
+        """The operator of a compound assignment (``+=``, ``>>=`` ...) here, consumed."""
+        token = self.tok
+        if token.kind == ">" and self.peek().kind == ">=" and self.peek().start == token.end:
+            self.advance()
+            self.advance()
+            return ast.BinaryOp.SHR
+        op = _COMPOUND_ASSIGNMENTS.get(token.kind)
+        if op is not None:
+            self.advance()
+        return op
 
-    def _instance_statement(self, instance: ast.InstanceDecl) -> LocalDecl:
-        # ast.BlockStmt holds statements and variable/constant declarations only.
-        self.unsupported(
-            instance.src, "instantiations inside blocks (declare them in the control or parser)"
-        )
+    def _at_type_member_access(self) -> bool:
+        """``T.apply(...)`` / ``T<A>.apply(...)`` (p4c's directApplication) start with a type
+        but are calls."""
+
+        def type_then_dot() -> bool:
+            self.parse_type_ref()
+            return self.at(".")
+
+        start = self.pos
+        result = self.attempt(type_then_dot)
+        self.pos = start
+        return bool(result)
+
+    def _instance_statement(self, instance: ast.InstanceDecl, in_parser: bool) -> NoReturn:
+        """Objects are instantiated among a control's or parser's local declarations; like
+        p4c, reject them in apply blocks, parser states and actions."""
+        if in_parser:
+            raise CompileError.at(instance.src, "instances cannot be in a parser state")
+        if self.body_kind == "control":
+            raise CompileError.at(instance.src, "instances cannot be in a control 'apply' block")
+        if self.body_kind == "action":
+            raise CompileError.at(instance.src, "instantiations are not allowed in actions")
+        self.unsupported(instance.src, "instantiations inside functions")
 
     def _parse_if(self, annotations: list[ast.Annotation], in_parser: bool) -> ast.IfStmt:
         start = self.expect("if")

@@ -493,7 +493,7 @@ class ExpressionParser:
             self.advance()
             args = self.parse_arguments()
             return ast.ConstructorCall(type_ref, args, src=start.src)
-        if not type_ref.type_args and self.at("."):
+        if self.at("."):
             self.advance()
             member = self.parse_name()
             return ast.Member(ast.TypeNameExpr(type_ref, src=start.src), member.text, src=start.src)

@@ -348,6 +348,8 @@ class CallChecker(ExprChecker):
     # --- instantiation
 
     def check_constructor_call(self, call: ast.ConstructorCall) -> P4Type:
+        if self.ctx.kind == "action":
+            self.fail(call, "constructor calls are not allowed in actions")
         return self.instantiate(call, call.type_ref, call.args)
 
     def instantiate(

@@ -438,7 +438,23 @@ class ExprChecker(CheckerBase):
         lv, rv = expr.left.const_value, expr.right.const_value
         if lv is not None and rv is not None:
             self._fold(expr, lambda: fold_binary(op, lv, rv, operand, result))
+        elif op in _DIVISION:
+            self._check_runtime_division(expr)
         return result
+
+    def _check_runtime_division(self, expr: ast.Binary) -> None:
+        """Targets cannot divide at run time: like p4c (strength reduction, then
+        ``CompileTimeOperations``) accept only a divisor that is a power of two."""
+        divisor = expr.right.const_value
+        if isinstance(divisor, int) and divisor > 0 and divisor & (divisor - 1) == 0:
+            return
+        if divisor is None and self.is_compile_time_known(expr.right):
+            return  # a constructor parameter: known once the block is instantiated
+        self.fail(
+            expr,
+            f"'{expr.op.value}' could not be evaluated at compile time "
+            "(at run time the divisor must be a constant power of 2)",
+        )
 
     def _operator_result(self, expr: ast.Binary, operand: P4Type) -> P4Type:
         op = expr.op

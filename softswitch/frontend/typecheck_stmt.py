@@ -99,8 +99,8 @@ class StmtChecker(CallChecker):
         elif isinstance(stmt, ast.ReturnStmt):
             self._check_return(stmt)
         elif isinstance(stmt, ast.ExitStmt):
-            if self.ctx.kind == "parser":
-                self.fail(stmt, "'exit' cannot be used in a parser")
+            if self.ctx.kind in ("parser", "function"):
+                self.fail(stmt, f"'exit' cannot be used in a {self.ctx.kind}")
         elif isinstance(stmt, ast.SwitchStmt):
             self._check_switch(stmt)
         elif not isinstance(stmt, ast.EmptyStmt):
@@ -135,6 +135,8 @@ class StmtChecker(CallChecker):
     def _check_switch(self, stmt: ast.SwitchStmt) -> None:
         if self.ctx.kind == "parser":
             self.fail(stmt, "'switch' cannot be used in a parser")
+        if self.ctx.kind == "action":
+            self.fail(stmt, "'switch' cannot be used in an action")
         ty = self.check_value(stmt.expr)
         seen: dict[object, ast.Node] = {}
         for i, case in enumerate(stmt.cases):

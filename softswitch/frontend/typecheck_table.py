@@ -4,6 +4,8 @@ entries with priorities, and the other properties (``size``, ``implementation``,
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from softswitch.frontend import ast
 from softswitch.frontend.typecheck_stmt import StmtChecker
 from softswitch.frontend.types import (
@@ -44,6 +46,8 @@ class TableChecker(StmtChecker):
                 )
 
     def check_table(self, table: ast.TableDecl) -> None:
+        if not table.has_actions:
+            self.fail(table, f"table {table.name} does not have an 'actions' property")
         key_types = [self._check_key(k) for k in table.keys]
         listed: dict[int, ast.ActionRef] = {}
         for ref in table.actions:
@@ -120,6 +124,7 @@ class TableChecker(StmtChecker):
                 self.fail(ref, f"{what} '{ref.name}' needs arguments")
             return
         bound = self._bind_action_args(ref, decl, data_plane_only=False)
+        self._check_same_data_plane_args(ref, bound, listed[id(decl)], decl)
         for arg, p in zip(bound, decl.params, strict=False):
             known = arg is None or self.is_compile_time_known(arg)
             if p.direction is ast.Direction.NONE and not known:
@@ -128,6 +133,26 @@ class TableChecker(StmtChecker):
                     arg,
                     f"argument '{p.name}' of {what} '{ref.name}' must be compile-time known",
                 )
+
+    def _check_same_data_plane_args(
+        self,
+        ref: ast.ActionRef,
+        bound: list[ast.Expression | None],
+        listed: ast.ActionRef,
+        decl: ast.ActionDecl,
+    ) -> None:
+        """A default or entry action binds the data-plane parameters to the same arguments
+        as the table's action list."""
+        params = _directional(decl.params)
+        listed_bound = self.bind_args(listed, listed.args, params, listed.name)
+        for arg, p, listed_arg in zip(bound, decl.params, listed_bound, strict=False):
+            if arg is None or listed_arg is None or same_expression(arg, listed_arg):
+                continue
+            self.fail(
+                arg,
+                f"argument for '{p.name}' of '{ref.name}' does not match the one in the "
+                f"actions list (at {listed.src})",
+            )
 
     def _check_entry(
         self,
@@ -193,6 +218,32 @@ class TableChecker(StmtChecker):
                     prop.value,
                     f"table property '{prop.name}' must be a {' or '.join(kinds)}, not {ty}",
                 )
+
+
+def same_expression(a: ast.Expression, b: ast.Expression) -> bool:
+    """Whether two checked expressions denote the same value (same names, same structure)."""
+    if a.const_value is not None or b.const_value is not None:
+        return a.const_value == b.const_value
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ast.PathExpr):
+        return a.decl is getattr(b, "decl", None)
+    for f in fields(a):
+        if f.name in ("src", "type", "const_value"):
+            continue
+        left, right = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(left, ast.Expression) and isinstance(right, ast.Expression):
+            if not same_expression(left, right):
+                return False
+        elif isinstance(left, list):
+            if len(left) != len(right) or not all(
+                same_expression(x, y) if isinstance(x, ast.Expression) else x == y
+                for x, y in zip(left, right, strict=True)
+            ):
+                return False
+        elif left != right:
+            return False
+    return True
 
 
 def _control_plane(decl: ast.ActionDecl) -> bool:

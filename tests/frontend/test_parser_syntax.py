@@ -532,11 +532,57 @@ def test_annotated_bodies() -> None:
     assert isinstance(action, ast.ActionDecl) and action.body.annotation("inline") is not None
 
 
-def test_instantiation_in_a_block_is_reported_as_unsupported() -> None:
-    with pytest.raises(CompileError, match=r"t\.p4:1:73: error: unsupported: instantiations"):
-        parse_decls(
-            "extern E { E(); } control c(inout bit<8> x) { apply { if (x == 1) { E() e; } } }"
-        )
+@pytest.mark.parametrize(
+    ("body", "col", "message"),
+    [
+        ("apply { if (x == 1) { E() e; } }", 73, "instances cannot be in a control 'apply' block"),
+        ("action a() { E() e; } apply {}", 64, "instantiations are not allowed in actions"),
+    ],
+)
+def test_instantiation_in_a_block_is_rejected_like_p4c(body: str, col: int, message: str) -> None:
+    with pytest.raises(CompileError) as caught:
+        parse_decls(f"extern E {{ E(); }} control c(inout bit<8> x) {{ {body} }}")
+    (diag,) = caught.value.diagnostics
+    assert (diag.src.col, diag.message) == (col, message)
+
+
+def test_instantiation_in_a_parser_state_is_rejected() -> None:
+    with pytest.raises(CompileError, match=r"t\.p4:1:50: error: instances cannot be in a parser"):
+        parse_decls("extern E { E(); } parser p() { state start { E() e; transition accept; } }")
+
+
+@pytest.mark.parametrize(
+    ("statement", "op", "col"),
+    [
+        ("x += 1;", ast.BinaryOp.ADD, 4),
+        ("x |-|= 1;", ast.BinaryOp.SUB_SAT, 4),
+        ("x <<= 1;", ast.BinaryOp.SHL, 4),
+        ("x >>= 1;", ast.BinaryOp.SHR, 4),
+        ("h.f[3:0] ^= 1;", ast.BinaryOp.BXOR, 4),
+    ],
+)
+def test_compound_assignment_means_assign_of_operation(
+    statement: str, op: ast.BinaryOp, col: int
+) -> None:
+    (control,) = parse_decls(f"control c(inout bit<8> x) {{ apply {{ {statement} }} }}")
+    assert isinstance(control, ast.ControlDecl)
+    (stmt,) = control.body.stmts
+    assert isinstance(stmt, ast.AssignStmt) and isinstance(stmt.rhs, ast.Binary)
+    assert stmt.rhs.op is op
+    assert render(stmt.rhs.left) == render(stmt.lhs) and stmt.rhs.left is not stmt.lhs
+    assert render(stmt.rhs.right) == "1"
+
+
+def test_direct_application_of_a_specialized_type() -> None:
+    (_, control) = parse_decls(
+        "control g<T>(inout T v) { apply {} } "
+        "control c(inout bit<8> x) { apply { g<bit<8>>.apply(x); } }"
+    )
+    assert isinstance(control, ast.ControlDecl)
+    (stmt,) = control.body.stmts
+    assert isinstance(stmt, ast.CallStmt)
+    assert isinstance(stmt.call.target, ast.Member) and stmt.call.target.name == "apply"
+    assert isinstance(stmt.call.target.expr, ast.TypeNameExpr)
 
 
 def test_pragma_annotations_run_to_the_end_of_the_line() -> None:

@@ -70,13 +70,13 @@ control I(inout headers hdr, inout meta_t meta, inout standard_metadata_t sm) {
             hdr.eth.src : ternary;
             meta.w      : range;
         }
-        actions = { fwd; @defaultonly nop; .drop; }
+        actions = { fwd; @defaultonly nop; drop; }
         const default_action = nop();
         size = 1024;
         @my_prop[a = 1, b = "x"] implementation = action_profile(32w64);
         entries = {
             priority = 10: (48w1, 48w0x0 &&& 48w0xFF, 1..2) : fwd(1, 2);
-            const (_, _, default) : drop();
+            const (48w0, _, default) : drop();
         }
     }
     apply {
@@ -84,7 +84,7 @@ control I(inout headers hdr, inout meta_t meta, inout standard_metadata_t sm) {
         int y = -1;
         x[3:0] = 4w3;
         x = (bit<8>)meta.w >> 2 << 1;
-        meta.flag = x < W && W > x || !(x == 1) & true == false;
+        meta.flag = x < W && W > x || !(x == 1) && true == false;
         meta.s = (int<8>)x;
         meta.p = { first = 1, second = 2 };
         meta.tup = { x, true };
