@@ -153,7 +153,8 @@ class TypeLayouts:
         out = [
             f"_W = {total}",
             "def _extract(self, data, pos):",
-            f"    end = pos + {total}",
+            # BMv2 moves the cursor by whole bytes, even for a header of 41 bits.
+            f"    end = pos + {nbytes * 8}",
             "    if end > (len(data) << 3):",
             f"        raise ParserReject({too_short})",
             "    if pos & 7:",
