@@ -106,28 +106,46 @@ def _setup_logging(console: bool, path: Path | None, level: str) -> None:
 
 
 async def serve(options: RunOptions) -> int:
+    from softswitch.p4rt.errors import P4RTError
+    from softswitch.p4rt.program import pipeline_config
     from softswitch.p4rt.server import P4RuntimeServer, P4RuntimeService
     from softswitch.p4rt.switch_target import SwitchTarget
+    from softswitch.ports import PortSet, PortSpecError
 
-    target = SwitchTarget(options)
+    try:
+        target = SwitchTarget(
+            PortSet(options.interfaces),
+            cpu_port=options.cpu_port,
+            priority_queues=options.priority_queues,
+            shaping=options.shaping,
+        )
+    except PortSpecError as err:
+        print(f"softswitch run: {err}", file=sys.stderr)
+        return 2
     service = P4RuntimeService(target, device_id=options.device_id)
     server = P4RuntimeServer(service)
     try:
         port = await server.start(options.grpc_addr)
-    except OSError as err:
-        print(f"softswitch run: {err}", file=sys.stderr)
+        if options.program is not None:
+            await service.install(pipeline_config(options.program))
+    except (OSError, P4RTError) as err:
+        print(f"softswitch run: {getattr(err, 'message', err)}", file=sys.stderr)
+        await server.stop(0)
         target.close()
         return 1
     log.info(
-        "P4Runtime server on %s (port %d), device %d", options.grpc_addr, port, options.device_id
+        "P4Runtime server on %s (port %d), device %d, ports %s",
+        options.grpc_addr,
+        port,
+        options.device_id,
+        ", ".join(f"{p}@{iface}" for p, iface in options.interfaces) or "none",
     )
-    if options.program is not None:
-        await service.install(target.initial_config(options.program))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    log.info("stopping; port counters %s", target.port_stats())
     await server.stop(1.0)
     target.close()
     return 0
@@ -138,12 +156,7 @@ def main_run(argv: list[str]) -> int:
         options = parse_options(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    try:
-        import softswitch.p4rt.switch_target  # noqa: F401
-    except ImportError:
-        print(
-            "softswitch run: the executor (softswitch.switch.Switch) is not available in this build",
-            file=sys.stderr,
-        )
-        return 1
+    if options.program is not None and not options.program.is_file():
+        print(f"softswitch run: {options.program}: no such file", file=sys.stderr)
+        return 2
     return asyncio.run(serve(options))

@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from finsy.proto import p4i
+from finsy.proto import p4i, p4r
 
 from softswitch.p4rt.errors import invalid
 
@@ -138,3 +138,19 @@ def load_program(pushed: p4i.P4Info, device_config: bytes) -> CompiledProgram:
             raise invalid(f"device config does not compile:\n{err}") from None
     check_consistent(pushed, derived)
     return CompiledProgram(checked, derived)
+
+
+def pipeline_config(program: Path) -> p4r.ForwardingPipelineConfig:
+    """What to push for a P4 source file: its derived P4Info and its source bundle.
+
+    Raises ``P4RTError`` (INVALID_ARGUMENT) with the compiler's diagnostics.
+    """
+    from softswitch.frontend.compiler import compile_file
+    from softswitch.frontend.diagnostics import CompileError
+    from softswitch.frontend.p4info import build_p4info
+
+    try:
+        info = build_p4info(compile_file(program))
+    except CompileError as err:
+        raise invalid(f"{program} does not compile:\n{err}") from None
+    return p4r.ForwardingPipelineConfig(p4info=info, p4_device_config=make_bundle(program))
