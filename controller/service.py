@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pathlib
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import finsy as fy
@@ -38,7 +38,7 @@ from controller.p4rt import Fleet, FleetHandlers, Pipeline, SwitchTarget
 from controller.programming import Intent, node_mac, switch_entities
 from controller.reconcile import Plan
 from controller.te import AdmissionError, TeSolution, TrafficEngine
-from controller.te.paths import Arc, Pair
+from controller.te.paths import Arc, Pair, Path
 from controller.topology import Topology
 from controller.wire import EtherTypes, MetricKind, ObjectKind, Probe, StatusLevel, WireFormatError
 
@@ -73,7 +73,7 @@ class ReservationView:
         }
 
 
-def resolve_pipeline(files: PipelineFiles, workdir: Path) -> Pipeline:
+def resolve_pipeline(files: PipelineFiles, workdir: pathlib.Path) -> Pipeline:
     """The P4Info and device config to push: given files, or compiled from a P4 program with the
     embedded target's front-end (its device config is a source bundle, docs/p4runtime.md)."""
     if files.p4info is not None and files.device_config is not None:
@@ -476,6 +476,11 @@ class ControllerService:
             raise KeyError(f"unknown switch or host {name!r}")
         return host.switch
 
+    async def candidate_paths(self, src: str, dst: str) -> list[Path]:
+        """The engine's live k-shortest candidates (computing them may fill its cache)."""
+        async with self._engine_lock:
+            return self.engine.candidate_paths(src, dst)
+
     async def set_demand(self, src: str, dst: str, rate_bps: float) -> None:
         pair = (self.endpoint(src), self.endpoint(dst))
         async with self._engine_lock:
@@ -524,9 +529,8 @@ class ControllerService:
 
     def reservation(self, task: str) -> ReservationView:
         r = self.engine.reservations[task]
-        return ReservationView(
-            task, r.src, r.dst, r.rate_bps, self._expiry.get(task), tuple(r.path.links)
-        )
+        links = tuple(hop.link for hop in r.path.hops)
+        return ReservationView(task, r.src, r.dst, r.rate_bps, self._expiry.get(task), links)
 
     def reservations(self) -> list[ReservationView]:
         return [self.reservation(t) for t in sorted(self.engine.reservations)]
