@@ -24,9 +24,9 @@ from softswitch.frontend.types import (
     TypeVar,
     VoidType,
 )
-from softswitch.frontend.typeutil import contains_typevar, subst, unify
+from softswitch.frontend.typeutil import contains_typevar, size_in_bits, subst, unify
 
-_HEADER_SIZE_METHODS = ("minSizeInBits", "minSizeInBytes", "maxSizeInBits", "maxSizeInBytes")
+_SIZE_METHODS = ("minSizeInBits", "minSizeInBytes", "maxSizeInBits", "maxSizeInBytes")
 
 
 @dataclass
@@ -51,6 +51,8 @@ class CallChecker(ExprChecker):
         self.signatures: dict[ast.Declaration, Signature] = {}
         # Constructor arguments of every instantiation, in parameter order (for elaboration).
         self.ctor_bound: dict[ast.Node, list[ast.Expression | None]] = {}
+        # Instances created for direct applications ``T.apply()``, per enclosing block.
+        self.direct_instances: dict[int, int] = {}
 
     # --- signatures
 
@@ -86,7 +88,7 @@ class CallChecker(ExprChecker):
             return self._call_path(call, target)
         if isinstance(target, ast.Member):
             if isinstance(target.expr, ast.TypeNameExpr):
-                self.fail(target, f"unsupported: calling '{target.name}' on a type")
+                return self._call_on_type(call, target, target.expr)
             base = self.check_expr(target.expr)
             return self._call_member(call, target, base)
         self.fail(call, "this expression cannot be called")
@@ -161,6 +163,8 @@ class CallChecker(ExprChecker):
             return self._call_apply(call, target, base)
         if isinstance(base, StructLikeType) and base.kind in ("header", "header_union"):
             return self._call_header_builtin(call, target, base)
+        if isinstance(base, StructLikeType | HeaderStackType) and name in _SIZE_METHODS:
+            return self._size_builtin(call, name, base)
         if isinstance(base, HeaderStackType) and name in ("push_front", "pop_front"):
             self.check_lvalue(target.expr, f"call {name} on")
             self._builtin(call, name, 1)
@@ -189,16 +193,65 @@ class CallChecker(ExprChecker):
             self.check_lvalue(target.expr, f"call {name} on")
             self._builtin(call, name, 0)
             return VoidType()
-        if base.kind == "header" and name in _HEADER_SIZE_METHODS:
-            self._builtin(call, name, 0)
-            bits = sum(f.type.bit_width() or 0 for f in base.fields)
-            max_bits = sum(
-                getattr(f.type, "max_width", None) or f.type.bit_width() or 0 for f in base.fields
-            )
-            value = max_bits if name.startswith("max") else bits
-            call.const_value = value // 8 if name.endswith("Bytes") else value
-            return IntType()
+        if name in _SIZE_METHODS:
+            return self._size_builtin(call, name, base)
         self.fail(target, f"{base.kind.replace('_', ' ')} {base} has no method '{name}'")
+
+    def _size_builtin(self, call: ast.MethodCall, name: str, ty: P4Type) -> P4Type:
+        """``minSizeInBits()`` and friends: a compile-time ``int``."""
+        self._builtin(call, name, 0)
+        sizes = size_in_bits(ty)
+        if sizes is None:
+            self.fail(call, f"'{name}' is not defined for {ty}")
+        bits = sizes[1] if name.startswith("max") else sizes[0]
+        call.const_value = (bits + 7) // 8 if name.endswith("Bytes") else bits
+        return IntType()
+
+    def _call_on_type(
+        self, call: ast.MethodCall, target: ast.Member, type_expr: ast.TypeNameExpr
+    ) -> P4Type:
+        """``T.minSizeInBits()`` or a direct application ``T.apply(args)``."""
+        ty = self.resolve_type(type_expr.type_ref)
+        type_expr.type = ty
+        if target.name in _SIZE_METHODS:
+            return self._size_builtin(call, target.name, ty)
+        if target.name == "apply" and isinstance(ty, ParserType | ControlType):
+            return self._direct_application(call, target, type_expr, ty)
+        self.fail(target, f"type {ty} has no method '{target.name}'")
+
+    def _direct_application(
+        self, call: ast.MethodCall, target: ast.Member, type_expr: ast.TypeNameExpr, ty: BlockType
+    ) -> P4Type:
+        """``T.apply(args)`` instantiates ``T`` anonymously in the enclosing parser or
+        control. As p4c does, the instance is added to the block's local declarations, named
+        ``@name("T")``, and the call becomes an ordinary apply of that instance."""
+        block = self.ctx.block
+        if not isinstance(ty.decl, ast.ParserDecl | ast.ControlDecl):
+            self.fail(call, f"cannot instantiate {ty}: it is only a type declaration")
+        if not isinstance(block, ast.ParserDecl | ast.ControlDecl):
+            self.fail(call, f"{ty} can only be applied from a parser or control")
+        ref = type_expr.type_ref
+        assert isinstance(ref, ast.TypeName)
+        taken = {local.name for local in block.locals}
+        name = f"{ref.name}_inst"
+        suffix = 0
+        while name in taken:
+            name = f"{ref.name}_inst_{suffix}"
+            suffix += 1
+        control_plane = ast.StringLiteral(("." if ref.is_global else "") + ref.name, src=call.src)
+        annotation = ast.Annotation(
+            "name", body=f'"{control_plane.value}"', exprs=[control_plane], src=call.src
+        )
+        instance = ast.InstanceDecl(name, ref, [], annotations=[annotation], src=call.src)
+        instance.type = self.instantiate(instance, ref, [])
+        inserted = self.direct_instances.get(id(block), 0)
+        block.locals.insert(inserted, instance)
+        self.direct_instances[id(block)] = inserted + 1
+        path = ast.PathExpr(name, src=type_expr.src)
+        path.decl = instance
+        path.type = instance.type
+        target.expr = path
+        return self._call_apply(call, target, ty)
 
     def _call_extern_method(
         self, call: ast.MethodCall, target: ast.Member, base: ExternType

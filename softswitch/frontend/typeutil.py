@@ -124,3 +124,30 @@ def is_scalar_key(ty: P4Type) -> bool:
     if isinstance(ty, NewType):
         return is_scalar_key(ty.base)
     return isinstance(ty, BitsType | BoolType | ErrorType | EnumType | IntType | VarbitType)
+
+
+def size_in_bits(ty: P4Type) -> tuple[int, int] | None:
+    """(minimum, maximum) serialized size of ``ty`` in bits, None when it has none
+    (what ``minSizeInBits()`` / ``maxSizeInBits()`` answer)."""
+    if isinstance(ty, VarbitType):
+        return 0, ty.max_width
+    if isinstance(ty, NewType):
+        return size_in_bits(ty.base)
+    if isinstance(ty, HeaderStackType):
+        element = size_in_bits(ty.element)
+        return None if element is None else (element[0] * ty.size, element[1] * ty.size)
+    parts: list[P4Type]
+    if isinstance(ty, StructLikeType) and ty.kind != "header_union":
+        parts = [f.type for f in ty.fields]
+    elif isinstance(ty, TupleType):
+        parts = list(ty.elements)
+    else:
+        width = ty.bit_width()
+        return None if width is None else (width, width)
+    low = high = 0
+    for part in parts:
+        sizes = size_in_bits(part)
+        if sizes is None:
+            return None
+        low, high = low + sizes[0], high + sizes[1]
+    return low, high

@@ -102,3 +102,31 @@ def test_every_instance_is_walked_once() -> None:
     assert len(names) == len(set(names))
     assert "I.c1.hits" in names and "D" in names
     assert all(isinstance(inst, Instance) for inst in checked.instances())
+
+
+def test_direct_application_instantiates_in_the_enclosing_block() -> None:
+    program = PROGRAM.replace(
+        "apply { c1.apply(hdr, meta); c2.apply(hdr, meta); fwd.apply(); }",
+        "apply { Leaf.apply(hdr); fwd.apply(); .Leaf.apply(hdr); }",
+    ).replace(
+        "control I(",
+        "control Leaf(inout headers_t hdr) { table lt { actions = { NoAction; } } "
+        "apply { lt.apply(); } }\ncontrol I(",
+    )
+    checked = compile_text(program, "e.p4")
+    ingress = checked.package_args["ig"]
+    block = ingress.block_decl
+    assert isinstance(block, ast.ControlDecl)
+    # Like p4c's InstantiateDirectCalls: fresh locals first, named after the type.
+    first, second = block.locals[:2]
+    assert isinstance(first, ast.InstanceDecl) and isinstance(second, ast.InstanceDecl)
+    assert (first.name, second.name) == ("Leaf_inst", "Leaf_inst_0")
+    assert [i.name for i in ingress.children.values()][:2] == ["I.Leaf", "Leaf"]
+    assert {"I.Leaf.lt", "Leaf.lt"} <= {name for name, _, _ in checked.tables()}
+    call = block.body.stmts[0]
+    assert isinstance(call, ast.CallStmt)
+    assert call.call.callee_kind is ast.CalleeKind.CONTROL_APPLY
+    assert call.call.callee_decl is first
+    target = call.call.target
+    assert isinstance(target, ast.Member) and isinstance(target.expr, ast.PathExpr)
+    assert target.expr.decl is first

@@ -239,6 +239,34 @@ def test_header_and_stack_builtins() -> None:
     assert assignments(control(checked, "I"))[2].rhs.const_value == 112
 
 
+def test_size_methods_on_types_and_values() -> None:
+    checked = compile_ingress(
+        """control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+            apply {
+                meta.x = (bit<32>)eth_t.minSizeInBytes();
+                meta.x = (bit<32>)headers_t.maxSizeInBits();
+                meta.x = (bit<32>)meta.minSizeInBits();
+                meta.x = (bit<32>)var_t.maxSizeInBytes() + (bit<32>)var_t.minSizeInBytes();
+            }
+        }""",
+        "header var_t { bit<4> a; varbit<16> v; }\n",
+    )
+    sizes = [call.const_value for call in calls(control(checked, "I"))]
+    assert sizes == [14, 112 + 2 * 32, 32 + 16 + 8, 3, 1]
+
+
+def test_compound_assignments_check_as_operations() -> None:
+    checked = compile_ingress(
+        """control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+            apply { meta.x += 1; meta.h |-|= 2; meta.s >>= 1; meta.x[7:0] &= 0x0f; }
+        }"""
+    )
+    rhs = [a.rhs for a in assignments(control(checked, "I"))]
+    assert [r.type for r in rhs] == [BitsType(32), BitsType(16), BitsType(8, True), BitsType(8)]
+    assert all(isinstance(r, ast.Binary) for r in rhs)
+    assert [r.right.type for r in rhs if isinstance(r, ast.Binary)][1] == BitsType(16)
+
+
 def test_tables_actions_entries_and_switch() -> None:
     checked = compile_ingress(
         """control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
