@@ -174,16 +174,17 @@ class _Walker:
             self._scan_extern_calls(sub.body, set())
 
     def _control_actions(self, inst: InstanceLike) -> list[tuple[str, ast.ActionDecl]]:
-        """Actions the control's applied tables use: its global ones first, then locals in
-        declaration order with inlined sub-controls in place."""
+        """Actions the control uses (its applied tables list them, or its apply block or a used
+        action calls them): its global ones first, then locals in declaration order with
+        inlined sub-controls in place."""
         block = inst.block_decl
         assert isinstance(block, ast.ControlDecl)
-        used = [ref.decl for t in self._applied_tables(block) for ref in table_refs(t)]
-        used_ids = {id(d) for d in used if d is not None}
+        used = _used_actions(block, self._applied_tables(block))
+        used_ids = {id(d) for d in used}
         local_ids = {id(d) for d in block.locals}
         result: list[tuple[str, ast.ActionDecl]] = []
         for decl in used:
-            if decl is not None and id(decl) not in local_ids:
+            if id(decl) not in local_ids:
                 entry = (global_name(decl), decl)
                 if entry[0] not in (n for n, _ in result):
                     result.append(entry)
@@ -305,6 +306,30 @@ class _Walker:
             ):
                 applied.setdefault(id(call.callee_decl), call.callee_decl)
         return [t for t in block.locals if isinstance(t, ast.TableDecl) and id(t) in applied]
+
+
+def _used_actions(block: ast.ControlDecl, applied: list[ast.TableDecl]) -> list[ast.ActionDecl]:
+    """Actions that survive p4c's unused-declaration removal, in order of first use: those the
+    applied tables list, then those called from the apply block, transitively through the
+    bodies of used actions and functions."""
+    used: dict[int, ast.ActionDecl] = {}
+    for table in applied:
+        for ref in table_refs(table):
+            if ref.decl is not None:
+                used.setdefault(id(ref.decl), ref.decl)
+    pending: list[ast.Node] = [block.body, *used.values()]
+    visited: set[int] = set()
+    while pending:
+        node = pending.pop(0)
+        for call in _calls(node.body if isinstance(node, ast.ActionDecl) else node):
+            callee = call.callee_decl
+            if not isinstance(callee, ast.ActionDecl | ast.FunctionDecl) or id(callee) in visited:
+                continue
+            visited.add(id(callee))
+            if isinstance(callee, ast.ActionDecl):
+                used.setdefault(id(callee), callee)
+            pending.append(callee.body)
+    return list(used.values())
 
 
 def table_refs(table: ast.TableDecl) -> list[ast.ActionRef]:

@@ -1,0 +1,7 @@
+// generated from enum-folding.p4
+
+enum X {
+  b,
+  a,
+  b
+};
