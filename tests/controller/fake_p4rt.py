@@ -1,0 +1,123 @@
+"""A minimal in-process P4Runtime server for controller tests: it records writes, answers reads
+from what it stored, arbitrates by election id, and lets a test inject PacketIns and digests.
+
+Not a switch: no pipeline semantics, no P4Info validation (the programming tests encode every
+entity against the real P4Info instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+from finsy.proto import p4r
+from finsy.proto.p4.v1 import p4runtime_pb2_grpc
+
+from controller.reconcile import entity_key
+
+
+class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
+    def __init__(self, device_id: int) -> None:
+        self.device_id = device_id
+        self.config: p4r.ForwardingPipelineConfig | None = None
+        self.entities: dict[tuple[object, ...], p4r.Entity] = {}
+        self.writes: list[p4r.WriteRequest] = []
+        self.packet_outs: list[p4r.PacketOut] = []
+        self._streams: list[asyncio.Queue[p4r.StreamMessageResponse]] = []
+        self.server: grpc.aio.Server | None = None
+        self.address = ""
+
+    async def start(self) -> str:
+        self.server = grpc.aio.server()
+        p4runtime_pb2_grpc.add_P4RuntimeServicer_to_server(self, self.server)
+        port = self.server.add_insecure_port("127.0.0.1:0")
+        await self.server.start()
+        self.address = f"127.0.0.1:{port}"
+        return self.address
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop(grace=None)
+
+    def inject(self, message: p4r.StreamMessageResponse) -> None:
+        """Send a PacketIn or DigestList to the connected controller."""
+        for queue in self._streams:
+            queue.put_nowait(message)
+
+    def stored(self, kind: str) -> list[p4r.Entity]:
+        return [e for e in self.entities.values() if e.WhichOneof("entity") == kind]
+
+    # -- RPCs -------------------------------------------------------------------------------
+
+    async def Capabilities(
+        self, request: p4r.CapabilitiesRequest, context: grpc.aio.ServicerContext
+    ) -> p4r.CapabilitiesResponse:
+        return p4r.CapabilitiesResponse(p4runtime_api_version="1.4.0")
+
+    async def SetForwardingPipelineConfig(
+        self, request: p4r.SetForwardingPipelineConfigRequest, context: grpc.aio.ServicerContext
+    ) -> p4r.SetForwardingPipelineConfigResponse:
+        self.config = request.config
+        self.entities.clear()
+        return p4r.SetForwardingPipelineConfigResponse()
+
+    async def GetForwardingPipelineConfig(
+        self, request: p4r.GetForwardingPipelineConfigRequest, context: grpc.aio.ServicerContext
+    ) -> p4r.GetForwardingPipelineConfigResponse:
+        response = p4r.GetForwardingPipelineConfigResponse()
+        if self.config is not None:
+            response.config.CopyFrom(self.config)
+        return response
+
+    async def Write(
+        self, request: p4r.WriteRequest, context: grpc.aio.ServicerContext
+    ) -> p4r.WriteResponse:
+        self.writes.append(request)
+        for update in request.updates:
+            kind = update.entity.WhichOneof("entity")
+            if kind == "digest_entry":
+                continue
+            key = entity_key(update.entity)
+            if update.type == p4r.Update.INSERT and key in self.entities:
+                await context.abort(grpc.StatusCode.ALREADY_EXISTS, f"duplicate {key}")
+            if update.type == p4r.Update.DELETE:
+                if self.entities.pop(key, None) is None:
+                    await context.abort(grpc.StatusCode.NOT_FOUND, f"missing {key}")
+            elif key[-1] != "default":  # like a real server, defaults are not read back
+                self.entities[key] = update.entity
+        return p4r.WriteResponse()
+
+    async def Read(
+        self, request: p4r.ReadRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[p4r.ReadResponse]:
+        kinds = {e.WhichOneof("entity") for e in request.entities}
+        entities = [e for e in self.entities.values() if e.WhichOneof("entity") in kinds]
+        yield p4r.ReadResponse(entities=entities)
+
+    async def StreamChannel(
+        self,
+        request_iterator: AsyncIterator[p4r.StreamMessageRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[p4r.StreamMessageResponse]:
+        queue: asyncio.Queue[p4r.StreamMessageResponse] = asyncio.Queue()
+        self._streams.append(queue)
+
+        async def pump() -> None:
+            async for message in request_iterator:
+                which = message.WhichOneof("update")
+                if which == "arbitration":
+                    reply = p4r.StreamMessageResponse()
+                    reply.arbitration.CopyFrom(message.arbitration)
+                    reply.arbitration.status.code = 0  # OK: primary
+                    queue.put_nowait(reply)
+                elif which == "packet":
+                    self.packet_outs.append(message.packet)
+
+        reader = asyncio.create_task(pump())
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            reader.cancel()
+            self._streams.remove(queue)
