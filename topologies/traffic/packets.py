@@ -1,0 +1,189 @@
+"""Frames of the traffic tools: RoCEv2 (optionally with SEM) and plain UDP, built once with scapy
+as a template and then patched per packet, because building each packet with scapy costs more
+than the whole send budget at the rates the testbed runs.
+
+Application payload (inside BTH, before the ICRC), big-endian:
+
+    magic "FTL1" (4) | flow id (4) | sequence (8) | sender time, ns since the epoch (8) | padding
+
+The ICRC is the RoCEv2 invariant CRC of the *plain* view of the packet (docs/wire-format.md 1.1):
+CRC-32 over 8 bytes of 0xff, the IPv4 header with TOS/TTL/checksum masked to ones, the UDP
+header with the checksum masked, BTH with its FECN/BECN/resv6 byte masked, and the payload;
+appended least significant byte first (what scapy's `BTH.compute_icrc` produces).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+from scapy.contrib.roce import BTH
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+
+from controller.wire import SEM, SEM_FIXED_LEN, SEM_MOE_LEN, TrafficClass, UdpPorts, insert_sem
+
+MAGIC = b"FTL1"
+APP_HEADER = struct.Struct("!4sIQQ")  # magic, flow id, sequence, tx time (ns)
+ETH_LEN, UDP_LEN, BTH_LEN, ICRC_LEN = 14, 8, 12, 4
+BTH_OPCODE_RC_SEND_ONLY = 0x04
+#: UDP destination port of the plain-UDP (non-RDMA) background flows.
+PLAIN_UDP_PORT = 5001
+ETH_P_IP = 0x0800
+
+
+@dataclass(frozen=True)
+class FlowEndpoints:
+    """Addresses of one unidirectional flow; `gateway_mac` is the first-hop switch's MAC."""
+
+    src_mac: str
+    gateway_mac: str
+    src_ip: str
+    dst_ip: str
+    sport: int
+    dport: int = UdpPorts.ROCEV2
+    dest_qp: int = 0x000100
+
+
+@dataclass(frozen=True)
+class SemFields:
+    """The SEM fields a sender sets (the rest stay zero)."""
+
+    tclass: TrafficClass = TrafficClass.OTHER
+    urgency: int = 0
+    tenant_id: int = 0
+    task_id: int = 0
+    stage: int = 0
+    layer_id: int = 0
+    token_hint: int = 0
+    loss_ok: int = 0
+    buffer_ok: int = 0
+    max_delay: int = 0
+
+    def layer(self) -> SEM:
+        return SEM(
+            tclass=int(self.tclass),
+            urgency=self.urgency,
+            tenant_id=self.tenant_id,
+            task_id=self.task_id,
+            stage=self.stage,
+            layer_id=self.layer_id,
+            token_hint=self.token_hint,
+            loss_ok=self.loss_ok,
+            buffer_ok=self.buffer_ok,
+            max_delay=self.max_delay,
+        )
+
+
+def _masked_ipv4(ip_header: bytes) -> bytes:
+    masked = bytearray(ip_header)
+    masked[1] = 0xFF  # TOS (DSCP/ECN)
+    masked[8] = 0xFF  # TTL
+    masked[10:12] = b"\xff\xff"  # header checksum
+    return bytes(masked)
+
+
+class RoceFrameBuilder:
+    """Per-packet RoCEv2 frames for one flow: patch sequence, time and PSN, recompute ICRC."""
+
+    def __init__(self, ends: FlowEndpoints, payload_len: int, sem: SemFields | None) -> None:
+        if payload_len < APP_HEADER.size:
+            raise ValueError(f"payload must be at least {APP_HEADER.size} bytes")
+        self.payload_len = payload_len
+        plain = (
+            Ether(src=ends.src_mac, dst=ends.gateway_mac)
+            / IP(src=ends.src_ip, dst=ends.dst_ip, ttl=64, id=0, flags="DF")
+            / UDP(sport=ends.sport, dport=UdpPorts.ROCEV2, chksum=0)
+            / BTH(opcode=BTH_OPCODE_RC_SEND_ONLY, dqpn=ends.dest_qp, psn=0)
+            / (b"\x00" * payload_len)
+        )
+        plain_bytes = bytes(plain)
+        ip_len = (plain_bytes[ETH_LEN] & 0x0F) * 4
+        l4 = ETH_LEN + ip_len
+        bth_at = l4 + UDP_LEN
+        # CRC state over the constant masked prefix (pseudo-LRH, IPv4, UDP) of the plain view.
+        prefix = b"\xff" * 8 + _masked_ipv4(plain_bytes[ETH_LEN:l4]) + plain_bytes[l4 : l4 + 6]
+        self._crc_prefix = zlib.crc32(prefix + b"\xff\xff")
+        self._bth = bytearray(plain_bytes[bth_at : bth_at + BTH_LEN])
+        self._bth_masked = bytearray(self._bth)
+        self._bth_masked[4] = 0xFF
+        wire = insert_sem(plain, sem.layer()) if sem is not None else plain
+        wire_bytes = bytes(wire)
+        self._headers = wire_bytes[: len(wire_bytes) - payload_len - ICRC_LEN - BTH_LEN]
+        self.frame_len = len(wire_bytes)
+
+    def frame(self, flow_id: int, seq: int, tx_ns: int) -> bytes:
+        psn = (seq & 0xFFFFFF).to_bytes(3, "big")
+        self._bth[9:12] = psn
+        self._bth_masked[9:12] = psn
+        payload = APP_HEADER.pack(MAGIC, flow_id, seq, tx_ns).ljust(self.payload_len, b"\x00")
+        crc = zlib.crc32(payload, zlib.crc32(bytes(self._bth_masked), self._crc_prefix))
+        return b"".join((self._headers, self._bth, payload, crc.to_bytes(4, "little")))
+
+
+class UdpFrameBuilder:
+    """Plain UDP frames (background elephants that carry no RDMA semantics)."""
+
+    def __init__(self, ends: FlowEndpoints, payload_len: int) -> None:
+        if payload_len < APP_HEADER.size:
+            raise ValueError(f"payload must be at least {APP_HEADER.size} bytes")
+        self.payload_len = payload_len
+        template = bytes(
+            Ether(src=ends.src_mac, dst=ends.gateway_mac)
+            / IP(src=ends.src_ip, dst=ends.dst_ip, ttl=64, id=0, flags="DF")
+            / UDP(sport=ends.sport, dport=ends.dport, chksum=0)
+            / (b"\x00" * payload_len)
+        )
+        self._headers = template[: len(template) - payload_len]
+        self.frame_len = len(template)
+
+    def frame(self, flow_id: int, seq: int, tx_ns: int) -> bytes:
+        payload = APP_HEADER.pack(MAGIC, flow_id, seq, tx_ns).ljust(self.payload_len, b"\x00")
+        return self._headers + payload
+
+
+@dataclass(frozen=True)
+class AppPacket:
+    flow_id: int
+    seq: int
+    tx_ns: int
+    src_ip: bytes
+    had_sem: bool
+
+
+def parse_app_packet(frame: bytes) -> AppPacket | None:
+    """The application header of a testbed data frame (RoCEv2 with or without SEM, or plain
+    UDP), or None for anything else. Pure `struct` slicing: this runs for every packet."""
+    if len(frame) < ETH_LEN + 20 + UDP_LEN + APP_HEADER.size:
+        return None
+    if frame[12:14] != b"\x08\x00" or frame[ETH_LEN + 9] != 17:
+        return None
+    l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
+    dport = int.from_bytes(frame[l4 + 2 : l4 + 4], "big")
+    at = l4 + UDP_LEN
+    had_sem = False
+    if dport == UdpPorts.SEM:
+        if len(frame) < at + SEM_FIXED_LEN:
+            return None
+        moe = frame[at + 2] & 0x80
+        at += SEM_FIXED_LEN + (SEM_MOE_LEN if moe else 0) + BTH_LEN
+        had_sem = True
+    elif dport == UdpPorts.ROCEV2:
+        at += BTH_LEN
+    elif dport != PLAIN_UDP_PORT:
+        return None
+    if frame[at : at + 4] != MAGIC or len(frame) < at + APP_HEADER.size:
+        return None
+    _, flow_id, seq, tx_ns = APP_HEADER.unpack_from(frame, at)
+    return AppPacket(flow_id, seq, tx_ns, frame[ETH_LEN + 12 : ETH_LEN + 16], had_sem)
+
+
+def is_fn_frame(frame: bytes) -> bool:
+    """An IPv4/UDP frame to the FN port (cheap test before scapy parses it)."""
+    if len(frame) < ETH_LEN + 20 + UDP_LEN or frame[12:14] != b"\x08\x00":
+        return False
+    if frame[ETH_LEN + 9] != 17:
+        return False
+    l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
+    return int.from_bytes(frame[l4 + 2 : l4 + 4], "big") == UdpPorts.FN

@@ -1,0 +1,160 @@
+"""The receiver: counts the testbed flows arriving on one host interface and measures, per flow,
+throughput over time, loss (against the sender's count), reordering, duplicates, one-way
+latency (sender and receiver share the machine's clock) and the longest delivery gap, which is
+the outage a failure caused as the application saw it.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from topologies.traffic.flows import ReceiverJob, write_json
+from topologies.traffic.packets import parse_app_packet
+from topologies.traffic.rawsock import open_packet_socket
+
+
+@dataclass
+class FlowStats:
+    name: str
+    received: int = 0
+    nbytes: int = 0
+    duplicates: int = 0
+    reordered: int = 0
+    with_sem: int = 0
+    max_seq: int = -1
+    first_ns: int = 0
+    last_ns: int = 0
+    gap_ns: int = 0  # longest time between two consecutive deliveries
+    gap_end_ns: int = 0
+    seen: set[int] = field(default_factory=set)
+    latencies_us: list[float] = field(default_factory=list)
+    bins: dict[int, list[float]] = field(default_factory=dict)  # bin -> [packets, bytes, lat sum]
+
+    def add(
+        self, seq: int, length: int, tx_ns: int, now_ns: int, bin_index: int, sem: bool
+    ) -> None:
+        if seq in self.seen:
+            self.duplicates += 1
+            return
+        self.seen.add(seq)
+        if seq < self.max_seq:
+            self.reordered += 1
+        else:
+            self.max_seq = seq
+        if self.received == 0:
+            self.first_ns = now_ns
+        elif now_ns - self.last_ns > self.gap_ns:
+            self.gap_ns = now_ns - self.last_ns
+            self.gap_end_ns = now_ns
+        self.last_ns = now_ns
+        self.received += 1
+        self.nbytes += length
+        self.with_sem += sem
+        latency_us = (now_ns - tx_ns) / 1e3
+        self.latencies_us.append(latency_us)
+        entry = self.bins.setdefault(bin_index, [0, 0, 0.0])
+        entry[0] += 1
+        entry[1] += length
+        entry[2] += latency_us
+
+    def summary(self) -> dict[str, Any]:
+        lat = sorted(self.latencies_us)
+        return {
+            "received": self.received,
+            "bytes": self.nbytes,
+            "duplicates": self.duplicates,
+            "reordered": self.reordered,
+            "with_sem": self.with_sem,
+            "max_seq": self.max_seq,
+            "first_ns": self.first_ns,
+            "last_ns": self.last_ns,
+            "max_gap_ms": self.gap_ns / 1e6,
+            "max_gap_end_ns": self.gap_end_ns,
+            "latency_us": {
+                "mean": statistics.fmean(lat) if lat else None,
+                "p50": lat[len(lat) // 2] if lat else None,
+                "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None,
+                "max": lat[-1] if lat else None,
+            },
+            "bins": {
+                str(k): {"packets": v[0], "bytes": v[1], "latency_us": v[2] / v[0]}
+                for k, v in sorted(self.bins.items())
+            },
+        }
+
+
+class Receiver:
+    def __init__(self, job: ReceiverJob) -> None:
+        self.job = job
+        self.epoch_ns = job.epoch_ns
+        self.stats = {flow_id: FlowStats(name) for flow_id, name in job.flows.items()}
+        self.stopping = False
+        self.link_errors = 0
+
+    def run(self) -> dict[str, Any]:
+        sock = open_packet_socket(self.job.iface)
+        # The kernel answers UDP to closed ports with ICMP errors that would travel back through
+        # the network: a bound, never-read socket per data port keeps it quiet.
+        sinks = [_udp_sink(port) for port in (4791, 4792, 5001)]
+        Path(self.job.ready).touch()
+        bin_ns = int(self.job.bin_s * 1e9)
+        try:
+            while not self.stopping:
+                try:
+                    frame = sock.recv(65535)
+                except TimeoutError:
+                    continue
+                except InterruptedError:
+                    continue
+                except OSError:
+                    self.link_errors += 1  # ENETDOWN while the access link is down
+                    time.sleep(0.01)
+                    continue
+                now_ns = time.time_ns()
+                packet = parse_app_packet(frame)
+                if packet is None or packet.flow_id not in self.stats:
+                    continue
+                self.stats[packet.flow_id].add(
+                    packet.seq,
+                    len(frame),
+                    packet.tx_ns,
+                    now_ns,
+                    (now_ns - self.epoch_ns) // bin_ns,
+                    packet.had_sem,
+                )
+        finally:
+            sock.close()
+            for sink in sinks:
+                sink.close()
+        return {
+            "epoch_ns": self.epoch_ns,
+            "bin_s": self.job.bin_s,
+            "link_errors": self.link_errors,
+            "flows": {s.name: s.summary() for s in self.stats.values()},
+        }
+
+
+def _udp_sink(port: int) -> socket.socket:
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sink.bind(("0.0.0.0", port))
+    return sink
+
+
+def run_receiver(job: ReceiverJob) -> int:
+    receiver = Receiver(job)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        receiver.stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    write_json(job.result, receiver.run())
+    return 0

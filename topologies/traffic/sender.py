@@ -1,0 +1,243 @@
+"""The sender agent: paces the flows of one host onto its interface with a raw socket and, for
+flows that ask for it, reacts to congestion FNs about them by cutting the rate (AIMD).
+
+Congestion FNs are addressed to the flow's sender (docs/wire-format.md 2.1), so the agent reads
+them from the same interface through a kernel BPF filter on UDP port 4793. Every reaction is
+logged with the wall-clock arrival time and the FN's own fields, which gives the
+congestion-onset-to-reaction figure.
+"""
+
+from __future__ import annotations
+
+import heapq
+import select
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from scapy.layers.l2 import Ether
+
+from controller.wire import FN, FnType, UdpPorts
+from topologies.traffic.flows import ResolvedFlow, SenderJob, write_json
+from topologies.traffic.packets import (
+    FlowEndpoints,
+    RoceFrameBuilder,
+    SemFields,
+    UdpFrameBuilder,
+    is_fn_frame,
+)
+from topologies.traffic.rawsock import open_packet_socket, udp_dport_filter
+
+#: A sender that fell this far behind its schedule restarts pacing instead of bursting.
+MAX_BACKLOG_S = 0.05
+
+
+@dataclass
+class FlowState:
+    flow: ResolvedFlow
+    builder: RoceFrameBuilder | UdpFrameBuilder
+    start_ns: int
+    end_ns: int
+    rate: float
+    seq: int = 0
+    errors: int = 0
+    last_cut_ns: int = 0
+    last_change_ns: int = 0
+    bins: dict[int, int] = field(default_factory=dict)
+    reactions: list[dict[str, Any]] = field(default_factory=list)
+    rates: list[tuple[int, float]] = field(default_factory=list)
+
+    @property
+    def configured(self) -> float:
+        return self.flow.spec.rate_pps
+
+
+def fn_type_name(value: int) -> str:
+    try:
+        return FnType(value).name
+    except ValueError:
+        return f"TYPE_{value}"
+
+
+def build_frame_builder(flow: ResolvedFlow) -> RoceFrameBuilder | UdpFrameBuilder:
+    spec = flow.spec
+    ends = FlowEndpoints(
+        src_mac=flow.src_mac,
+        gateway_mac=flow.gateway_mac,
+        src_ip=flow.src_ip,
+        dst_ip=flow.dst_ip,
+        sport=spec.sport,
+        dport=UdpPorts.ROCEV2 if spec.kind == "rocev2" else 5001,
+        dest_qp=spec.dest_qp,
+    )
+    if spec.kind == "udp":
+        return UdpFrameBuilder(ends, spec.payload)
+    sem = None
+    if spec.sem:
+        sem = SemFields(
+            tclass=spec.traffic_class,
+            urgency=spec.urgency,
+            tenant_id=flow.tenant_id,
+            task_id=spec.task_id,
+            stage=spec.stage,
+        )
+    return RoceFrameBuilder(ends, spec.payload, sem)
+
+
+class SenderAgent:
+    def __init__(self, job: SenderJob) -> None:
+        self.job = job
+        self.flows = [
+            FlowState(
+                flow=f,
+                builder=build_frame_builder(f),
+                start_ns=job.epoch_ns + int(f.spec.start_s * 1e9),
+                end_ns=job.epoch_ns + int((f.spec.start_s + f.spec.duration_s) * 1e9),
+                rate=f.spec.rate_pps,
+            )
+            for f in job.flows
+        ]
+        self.fns_seen: list[dict[str, Any]] = []
+        self.stopping = False
+
+    # -- congestion reaction -------------------------------------------------------------
+
+    def _match(self, fn: FN) -> FlowState | None:
+        tuple_ = fn.five_tuple
+        if tuple_ is None:
+            return None
+        for state in self.flows:
+            f = state.flow
+            if (tuple_.src_addr, tuple_.dst_addr, tuple_.src_port) == (
+                f.src_ip,
+                f.dst_ip,
+                f.spec.sport,
+            ):
+                return state
+        return None
+
+    def on_fn(self, frame: bytes, now_ns: int) -> None:
+        packet = Ether(frame)
+        if FN not in packet:
+            return
+        fn = packet[FN]
+        state = self._match(fn)
+        record = {
+            "t_ns": now_ns,
+            "type": fn_type_name(fn.fn_type),
+            "originator": fn.originator,
+            "sequence": fn.sequence,
+            "timestamp_us": fn.timestamp,
+            "metric": fn.metric_value,
+            "flow": state.flow.spec.name if state else None,
+        }
+        self.fns_seen.append(record)
+        if state is None or not state.flow.spec.react:
+            return
+        reaction = state.flow.spec.reaction
+        if fn.fn_type == FnType.CONGESTION_DETECTED:
+            if now_ns - state.last_cut_ns < reaction.holdoff_s * 1e9:
+                return
+            floor = state.configured * reaction.min_fraction
+            self._set_rate(state, max(floor, state.rate * reaction.decrease), now_ns)
+            state.last_cut_ns = now_ns
+            state.reactions.append({**record, "new_rate_pps": state.rate})
+
+    def _set_rate(self, state: FlowState, rate: float, now_ns: int) -> None:
+        state.rate = rate
+        state.last_change_ns = now_ns
+        state.rates.append((now_ns, rate))
+
+    def _additive_increase(self, state: FlowState, now_ns: int) -> None:
+        reaction = state.flow.spec.reaction
+        if state.rate >= state.configured:
+            return
+        if now_ns - state.last_change_ns >= reaction.increase_every_s * 1e9:
+            step = state.configured * reaction.increase_fraction
+            self._set_rate(state, min(state.configured, state.rate + step), now_ns)
+
+    # -- main loop -----------------------------------------------------------------------
+
+    def _poll_fns(self, sock: socket.socket) -> None:
+        while True:
+            try:
+                frame = sock.recv(65535, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return  # link down: nothing to read
+            if is_fn_frame(frame):
+                self.on_fn(frame, time.time_ns())
+
+    def run(self) -> dict[str, Any]:
+        sock = open_packet_socket(self.job.iface, program=udp_dport_filter(UdpPorts.FN))
+        due: list[tuple[int, int]] = [(s.start_ns, i) for i, s in enumerate(self.flows)]
+        heapq.heapify(due)
+        try:
+            while due and not self.stopping:
+                next_ns, index = due[0]
+                now_ns = time.time_ns()
+                if next_ns > now_ns:
+                    wait = min((next_ns - now_ns) / 1e9, 0.05)
+                    readable, _, _ = select.select([sock], [], [], wait)
+                    if readable:
+                        self._poll_fns(sock)
+                    continue
+                heapq.heappop(due)
+                state = self.flows[index]
+                if now_ns >= state.end_ns:
+                    continue
+                self._send(sock, state, now_ns)
+                if state.flow.spec.react:
+                    self._additive_increase(state, now_ns)
+                interval_ns = int(1e9 / state.rate)
+                following = max(next_ns + interval_ns, now_ns - int(MAX_BACKLOG_S * 1e9))
+                heapq.heappush(due, (following, index))
+            self._poll_fns(sock)
+        finally:
+            sock.close()
+        return self.result()
+
+    def _send(self, sock: socket.socket, state: FlowState, now_ns: int) -> None:
+        frame = state.builder.frame(state.flow.flow_id, state.seq, now_ns)
+        try:
+            sock.send(frame)
+        except OSError:
+            state.errors += 1  # ENETDOWN/ENOBUFS: counted as sent-but-lost by the receiver
+        state.seq += 1
+        bin_index = (now_ns - self.job.epoch_ns) // int(self.job.bin_s * 1e9)
+        state.bins[bin_index] = state.bins.get(bin_index, 0) + 1
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "epoch_ns": self.job.epoch_ns,
+            "bin_s": self.job.bin_s,
+            "fns": self.fns_seen,
+            "flows": {
+                s.flow.spec.name: {
+                    "flow_id": s.flow.flow_id,
+                    "sent": s.seq,
+                    "send_errors": s.errors,
+                    "frame_len": s.builder.frame_len,
+                    "bins": {str(k): v for k, v in sorted(s.bins.items())},
+                    "reactions": s.reactions,
+                    "rates": s.rates,
+                }
+                for s in self.flows
+            },
+        }
+
+
+def run_sender(job: SenderJob) -> int:
+    agent = SenderAgent(job)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        agent.stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    write_json(job.result, agent.run())
+    return 0
