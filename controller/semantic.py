@@ -143,9 +143,9 @@ def fp32_to_bf16(bits: int) -> int:
     """FP32 bit pattern -> BF16 bit pattern by truncation (round towards zero): the high 16 bits.
 
     NaNs are quieted (bit 6 of the BF16 set) so a NaN whose payload sat only in the low 16 bits
-    cannot become an infinity. For finite x the result q satisfies |x - q| < 2**-7 * |x| (one
-    BF16 unit in the last place: 7 stored significand bits) and |q| <= |x|; infinities, zeros
-    and signs are exact.
+    cannot become an infinity. For normal x the result q satisfies |x - q| < 2**-7 * |x| (one
+    BF16 unit in the last place: 7 stored significand bits); for subnormal x, |x - q| < 2**-133;
+    always |q| <= |x|, and infinities, zeros and signs are exact.
     """
     if not 0 <= bits <= 0xFFFFFFFF:
         raise ValueError(f"not a 32-bit pattern: {bits:#x}")
