@@ -167,9 +167,11 @@ class StfRunner:
             spec = m.to_field_match(kf.kind, kf.width)
             if spec is not None:
                 matches[key_name] = spec
-        priority = cmd.priority if table.requires_priority else None
-        if table.requires_priority and priority is None:
-            priority = self._fresh_priority(table)
+        priority = None
+        if table.requires_priority:
+            # STF priorities are "larger wins" from 0 (bmv2stf passes 10000 - prio to BMv2,
+            # where smaller wins); the runtime's start at 1.
+            priority = cmd.priority + 1 if cmd.priority is not None else self._fresh_priority(table)
         entry = sw.table_add(full, matches, cmd.action, self._args(cmd.args), priority)
         if cmd.handle is not None:
             self.handles[cmd.handle] = (full, entry)

@@ -241,15 +241,31 @@ class TableCompiler:
         return specs, dispatch, table_only, default_only
 
     def _bound_wrapper(self, unit: BlockUnit, ref: ast.ActionRef, fn: str) -> str:
-        """``actions = { a(meta.x) }``: the listed arguments are evaluated at call time."""
+        """``actions = { a(meta.x) }``: listed arguments are evaluated at call time and
+        ``out``/``inout`` ones are copied back, like a direct call."""
+        action = ref.decl
+        assert action is not None
         wrapper = self.prog.module.fresh(f"bound_{ref.name}")
-        args = [unit.ex.expr(a.expr) if a.expr is not None else "0" for a in ref.args]
-        pre, unit.ex.pre = unit.ex.pre, []
-        lines = [
-            f"def {wrapper}(fr, *cp):",
-            *indent(pre),
-            f"    return {fn}(fr, {', '.join(args)}, *cp)",
-        ]
+        ex = unit.ex
+        args = []
+        for param, arg in zip(action.params, ref.args, strict=False):
+            if param.direction == ast.Direction.OUT:
+                args.append(self.prog.layouts.default(param.type))
+            elif arg.expr is None:
+                args.append(self.prog.layouts.default(param.type))
+            elif param.direction == ast.Direction.INOUT:
+                args.append(ex.expr(arg.expr))
+            else:
+                args.append(ex.value(arg.expr))
+        outs = [p for p in action.params if p.direction in (ast.Direction.OUT, ast.Direction.INOUT)]
+        body = [f"r = {fn}(fr, {', '.join(args)}, *cp)"]
+        bound = dict(zip(action.params, ref.args, strict=False))
+        for i, param in enumerate(outs):
+            arg = bound.get(param)
+            if arg is not None and arg.expr is not None:
+                body += ex.assign(arg.expr, f"r[{i}]")
+        pre, ex.pre = ex.pre, []
+        lines = [f"def {wrapper}(fr, *cp):", *indent(pre), *indent(body)]
         self.prog.module.add("\n".join(lines))
         return wrapper
 
