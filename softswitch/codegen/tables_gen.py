@@ -249,9 +249,7 @@ class TableCompiler:
         ex = unit.ex
         args = []
         for param, arg in zip(action.params, ref.args, strict=False):
-            if param.direction == ast.Direction.OUT:
-                args.append(self.prog.layouts.default(param.type))
-            elif arg.expr is None:
+            if param.direction == ast.Direction.OUT or arg.expr is None:
                 args.append(self.prog.layouts.default(param.type))
             elif param.direction == ast.Direction.INOUT:
                 args.append(ex.expr(arg.expr))
