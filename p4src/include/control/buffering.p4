@@ -57,7 +57,7 @@ control Buffering(inout headers_t hdr,
         bit<32> slot = md.lkp.flow_hash & (BULK_FLOW_SLOTS - 1);
         bulk_first_seen.read(first_seen, slot);
         bulk_last_seen.read(last_seen, slot);
-        if (first_seen == 0 || md.lkp.now - last_seen > idle_gap) {
+        if (md.lkp.now - last_seen > idle_gap) {   /* also true for a never-seen slot */
             first_seen = md.lkp.now;
             bulk_first_seen.write(slot, first_seen);
         }
