@@ -34,8 +34,8 @@ __all__ = [
     "MoeOutcome",
     "affinity_pool_entities",
     "auth_counter_index",
-    "auth_policy_entry",
     "auth_key_entry",
+    "auth_policy_entry",
     "bf16_to_float",
     "buffer_policy_entry",
     "expert_entities",
@@ -313,7 +313,7 @@ def affinity_pool_entities(
     task_id: int | None = None,
     affinity_id: int | None = None,
     priority: int = 1,
-) -> list[fy.P4Entity]:
+) -> list[fy.p4entity.P4Entity]:
     """(tenant, task, affinity) -> pool, and the pool's selector group over its healthy
     endpoints (IPv4 addresses). Re-issue with the new healthy set when health changes."""
     _check_range("pool id", pool_id, 16)
@@ -354,7 +354,7 @@ def affinity_pool_entities(
     ]
 
 
-def expert_entities(expert_id: int, address: str, *, enabled: bool) -> list[fy.P4Entity]:
+def expert_entities(expert_id: int, address: str, *, enabled: bool) -> list[fy.p4entity.P4Entity]:
     """Register expert `expert_id` at `address`; `enabled` makes it eligible for selection."""
     _check_range("expert id", expert_id, 12)
     return [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from ipaddress import IPv4Address
+from typing import Any
 
 from scapy.layers.inet import IP
 from scapy.layers.l2 import Ether
@@ -19,7 +20,7 @@ from controller.semantic import (
 )
 from controller.wire import SEM, AffinityKind, SemMoe, TrafficClass
 from softswitch.switch import Switch
-from tests.semantic.conftest import HOST_PORT, OUT_PORT, apply, expected_forwarded, sem_packet
+from tests.semantic.target import HOST_PORT, OUT_PORT, apply, expected_forwarded, sem_packet
 
 US = 1000  # ns
 
@@ -33,14 +34,25 @@ def send(sw: Switch, pkt: object) -> list[bytes]:
 # ---- buffering ------------------------------------------------------------------------------
 
 
-def bulk(max_delay: int, **fields: int) -> SEM:
-    return SEM(tclass=TrafficClass.PARAMETER, tenant_id=7, buffer_ok=1, max_delay=max_delay,
-               **fields)
+def bulk(max_delay: int, **fields: Any) -> SEM:
+    return SEM(
+        tclass=TrafficClass.PARAMETER, tenant_id=7, buffer_ok=1, max_delay=max_delay, **fields
+    )
 
 
 def buffered(sw: Switch) -> Switch:
-    apply(sw, [buffer_policy_entry(None, TrafficClass.PARAMETER, bulk_priority=0,
-                                   promoted_priority=4, idle_gap_us=100_000)])
+    apply(
+        sw,
+        [
+            buffer_policy_entry(
+                None,
+                TrafficClass.PARAMETER,
+                bulk_priority=0,
+                promoted_priority=4,
+                idle_gap_us=100_000,
+            )
+        ],
+    )
     return sw
 
 
@@ -63,8 +75,13 @@ def test_bulk_is_held_within_budget_then_promoted(sw: Switch) -> None:
 
 def test_shaped_bulk_waits_while_urgent_and_promoted_traffic_pass(sw: Switch) -> None:
     buffered(sw)
-    sw.table_add("sem_policy", {"tclass": (TrafficClass.ACTIVATION, 0xF)}, "set_treatment",
-                 {"priority": 5}, priority=1)
+    sw.table_add(
+        "sem_policy",
+        {"tclass": (TrafficClass.ACTIVATION, 0xF)},
+        "set_treatment",
+        {"priority": 5},
+        priority=1,
+    )
     sw.set_queue_rate(OUT_PORT, 100, priority=0)  # the bulk queue: 10 ms per packet
     # an old bulk flow (burst started 20 ms ago, budget 1 ms) and fresh bulk flows
     old = sem_packet(bulk(1), sport=1111)
@@ -93,10 +110,15 @@ POOL = ["10.9.0.1", "10.9.0.2", "10.9.0.3"]
 
 
 def test_affinity_rewrites_destination_to_a_healthy_endpoint_per_flow(sw: Switch) -> None:
-    apply(sw, affinity_pool_entities(4, tenant_id=7, affinity_kind=AffinityKind.GPU,
-                                     healthy_endpoints=POOL, task_id=0x77))
-    sem = SEM(tclass=TrafficClass.ACTIVATION, tenant_id=7, task_id=0x77,
-              affinity_kind=AffinityKind.GPU)
+    apply(
+        sw,
+        affinity_pool_entities(
+            4, tenant_id=7, affinity_kind=AffinityKind.GPU, healthy_endpoints=POOL, task_id=0x77
+        ),
+    )
+    sem = SEM(
+        tclass=TrafficClass.ACTIVATION, tenant_id=7, task_id=0x77, affinity_kind=AffinityKind.GPU
+    )
     chosen: dict[int, str] = {}
     for sport in range(49152, 49152 + 24):
         pkt = sem_packet(sem, dst="10.9.255.255", sport=sport)
@@ -117,10 +139,16 @@ def test_affinity_rewrites_destination_to_a_healthy_endpoint_per_flow(sw: Switch
 
 
 def test_other_task_or_affinity_is_not_steered(sw: Switch) -> None:
-    apply(sw, affinity_pool_entities(4, tenant_id=7, affinity_kind=AffinityKind.GPU,
-                                     healthy_endpoints=POOL, task_id=0x77))
-    for sem in (SEM(tenant_id=7, task_id=0x78, affinity_kind=AffinityKind.GPU),
-                SEM(tenant_id=7, task_id=0x77, affinity_kind=AffinityKind.FPGA)):
+    apply(
+        sw,
+        affinity_pool_entities(
+            4, tenant_id=7, affinity_kind=AffinityKind.GPU, healthy_endpoints=POOL, task_id=0x77
+        ),
+    )
+    for sem in (
+        SEM(tenant_id=7, task_id=0x78, affinity_kind=AffinityKind.GPU),
+        SEM(tenant_id=7, task_id=0x77, affinity_kind=AffinityKind.FPGA),
+    ):
         pkt = sem_packet(sem, dst="10.9.255.255")
         assert send(sw, pkt) == [bytes(expected_forwarded(pkt))]
 
@@ -128,6 +156,7 @@ def test_other_task_or_affinity_is_not_steered(sw: Switch) -> None:
 # ---- MoE expert selection -------------------------------------------------------------------
 
 EXPERTS = 16
+WEIGHTS = [40000, 15000, 7000, 3000]  # gate weights by rank, fixed point / 65536
 
 
 def expert_address(expert: int) -> str:
@@ -142,7 +171,7 @@ def with_experts(sw: Switch, disabled: frozenset[int] = frozenset()) -> Switch:
 
 def token(candidates: list[int], token_id: int = 1) -> SEM:
     moe = SemMoe(token_id=token_id, cand_count=len(candidates))
-    for i, (expert, weight) in enumerate(zip(candidates, [40000, 15000, 7000, 3000])):
+    for i, (expert, weight) in enumerate(zip(candidates, WEIGHTS[: len(candidates)], strict=True)):
         setattr(moe, f"expert{i}", expert)
         setattr(moe, f"weight{i}", weight)
     return SEM(tclass=TrafficClass.ACTIVATION, tenant_id=7, moe=moe)

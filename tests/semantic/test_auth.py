@@ -3,6 +3,8 @@ via controller.semantic (independent of the P4 HalfSipHash)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scapy.layers.inet import IP, UDP
@@ -22,7 +24,7 @@ from controller.semantic import (
 )
 from controller.wire import FN, SEM, FnType, TrafficClass, UdpPorts
 from softswitch.switch import Switch
-from tests.semantic.conftest import (
+from tests.semantic.target import (
     HOST_PORT,
     OUT_PORT,
     apply,
@@ -51,9 +53,10 @@ def secured(sw: Switch, *, downgrade: bool = False) -> Switch:
     return sw
 
 
-def gradient(**fields: int) -> SEM:
-    return SEM(tclass=TrafficClass.GRADIENT, urgency=200, tenant_id=TENANT, task_id=0x01020304,
-               **fields)
+def gradient(**fields: Any) -> SEM:
+    return SEM(
+        tclass=TrafficClass.GRADIENT, urgency=200, tenant_id=TENANT, task_id=0x01020304, **fields
+    )
 
 
 def send(sw: Switch, pkt: object) -> list[bytes]:
@@ -175,7 +178,7 @@ sem_fields = st.fixed_dictionaries(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fields=sem_fields, flip=st.integers(0, 63))
-def test_fuzz_switch_tag_equals_reference(fields: dict[str, int], flip: int) -> None:
+def test_fuzz_switch_tag_equals_reference(fields: dict[str, Any], flip: int) -> None:
     """Random SEM values: the reference tag is accepted (and forwarded byte for byte with only
     urgency clamping absent), the same tag with one bit flipped is rejected."""
     sem = sign_sem(SEM(tenant_id=TENANT, **fields), KEY_1, 1)
@@ -195,9 +198,17 @@ def test_fuzz_switch_tag_equals_reference(fields: dict[str, int], flip: int) -> 
 FN_KEY = bytes.fromhex("a5a5a5a55a5a5a5a")
 
 
-def failure_fn(sequence: int, **fields: int) -> FN:
-    return FN(fn_type=FnType.FAILURE_DETECTED, hop_limit=1, originator=0x0A000009,
-              sequence=sequence, timestamp=1000, object_id=0x00090001, lifetime=50, **fields)
+def failure_fn(sequence: int, **fields: Any) -> FN:
+    return FN(
+        fn_type=FnType.FAILURE_DETECTED,
+        hop_limit=1,
+        originator=0x0A000009,
+        sequence=sequence,
+        timestamp=1000,
+        object_id=0x00090001,
+        lifetime=50,
+        **fields,
+    )
 
 
 def fn_frame(fn: FN) -> Ether:
@@ -262,8 +273,11 @@ def test_switch_signs_its_own_fns(sw: Switch) -> None:
     sw.table_add("ingress_port_type", {"ingress_port": 3}, "set_port_type", {"port_type": 2})
     # port 2 was reported failed; its next probe makes the switch flood FAILURE_RECOVERED
     sw.register_write("port_reported_failed", OUT_PORT, 1)
-    probe = bytes.fromhex("020000000009ffffffffffff88b5") + bytes.fromhex(
-        "110000020000000900000001000000000001000003e8") + bytes(24)
+    probe = (
+        bytes.fromhex("020000000009ffffffffffff88b5")
+        + bytes.fromhex("110000020000000900000001000000000001000003e8")
+        + bytes(24)
+    )
     sw.inject(OUT_PORT, probe)
     sw.run_until_idle()
     [out] = sw.take_output(3)

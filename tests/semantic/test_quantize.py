@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 import struct
+from typing import Any
 
 import pytest
-from scapy.contrib.roce import BTH
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
@@ -22,7 +22,7 @@ from controller.semantic import (
 )
 from controller.wire import SEM, ElemFormat, TrafficClass
 from softswitch.switch import Switch
-from tests.semantic.conftest import HOST_PORT, OUT_PORT, apply, expected_forwarded, sem_packet
+from tests.semantic.target import HOST_PORT, OUT_PORT, apply, expected_forwarded, sem_packet
 
 SPECIAL = [0.0, -0.0, 1.0, -1.5, 3.14159265, 1e-40, 6.5e37, math.inf, -math.inf]
 NAN_LOW_PAYLOAD = 0x7F800001  # a NaN whose payload is only in the low 16 bits
@@ -34,9 +34,15 @@ def fp32_payload(values: list[float], extra_words: list[int] = ()) -> bytes:  # 
     )
 
 
-def activation(**fields: int) -> SEM:
-    base = dict(tclass=TrafficClass.ACTIVATION, tenant_id=7, quant_ok=1, flag_keep=1,
-                elem_format=ElemFormat.FP32, target_precision=ElemFormat.BF16)
+def activation(**fields: Any) -> SEM:
+    base: dict[str, Any] = dict(
+        tclass=TrafficClass.ACTIVATION,
+        tenant_id=7,
+        quant_ok=1,
+        flag_keep=1,
+        elem_format=ElemFormat.FP32,
+        target_precision=ElemFormat.BF16,
+    )
     base.update(fields)
     return SEM(**base)
 
