@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import select
 import socket
 import threading
 from collections.abc import Callable
@@ -29,6 +30,7 @@ PACKET_OUTGOING = 4  # sll_pkttype of frames we sent ourselves
 SOL_PACKET = 263
 PACKET_IGNORE_OUTGOING = 23
 MAX_FRAME = 65535
+POLL_S = 0.5  # how long an idle receive thread waits before checking for shutdown
 # Errors that mean "the link or interface is gone for now", not "the switch is broken".
 LINK_ERRNOS = frozenset({errno.ENETDOWN, errno.ENXIO, errno.ENODEV, errno.EBADF, errno.ENOBUFS})
 Deliver = Callable[[int, bytes], None]
@@ -68,7 +70,9 @@ class RawPort:
             sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
             sock.bind((self.iface, 0))
-            sock.settimeout(0.5)  # lets the receive thread notice shutdown
+            # Non-blocking: the receive loop drains the socket with one syscall per frame and
+            # only polls (with a timeout, to notice shutdown) when it is empty.
+            sock.setblocking(False)
         except OSError:
             sock.close()
             raise
@@ -90,6 +94,8 @@ class RawPort:
         try:
             sock.send(frame)
             self.tx_packets += 1
+        except BlockingIOError:
+            self.tx_errors += 1  # the interface's queue is full: tail drop, as a NIC would
         except OSError as err:
             self.tx_errors += 1
             if err.errno not in LINK_ERRNOS and err.errno != errno.EMSGSIZE:
@@ -153,9 +159,13 @@ class PortSet:
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, self.retry_max_s)
                     continue
+            sock = port.sock
+            if sock is None:
+                continue
             try:
-                frame, addr = port.sock.recvfrom(MAX_FRAME)  # type: ignore[union-attr]
-            except TimeoutError:
+                frame, addr = sock.recvfrom(MAX_FRAME)
+            except BlockingIOError:
+                select.select([sock], [], [], POLL_S)
                 continue
             except OSError as err:
                 if err.errno not in LINK_ERRNOS:
