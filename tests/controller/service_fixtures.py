@@ -64,7 +64,9 @@ def fn_frame(
     )
     if flow is not None:
         fn.params = int(FnParam.FIVE_TUPLE)
-        fn.five_tuple = FnFiveTuple(src=flow[0], dst=flow[1], sport=49152, dport=4791, proto=17)
+        fn.five_tuple = FnFiveTuple(
+            src_addr=flow[0], dst_addr=flow[1], src_port=49152, dst_port=4791, protocol=17
+        )
     return bytes(
         Ether()
         / IP(src="10.255.0.9", dst="255.255.255.255")
@@ -89,16 +91,21 @@ class Running:
 
 @asynccontextmanager
 async def running_service(
-    workdir: Path, config_text: str = "", topology: Topology | None = None
+    workdir: Path,
+    config_text: str = "probes: false\n",
+    topology: Topology | None = None,
+    fakes: dict[str, FakeP4Runtime] | None = None,
 ) -> AsyncIterator[Running]:
     """A started service connected to one fake P4Runtime server per switch, all in sync."""
     topo = topology or Topology.load(SMALL)
-    config = ControllerConfig.from_text(
-        "switches: {port_base: 1}\nprobes: false\n" + config_text, "test.yaml"
-    )
-    fakes = {name: FakeP4Runtime(s.device_id) for name, s in topo.switches.items()}
+    config = ControllerConfig.from_text("switches: {port_base: 1}\n" + config_text, "test.yaml")
+    owned = fakes is None
+    if fakes is None:
+        fakes = {name: FakeP4Runtime(s.device_id) for name, s in topo.switches.items()}
+        for fake in fakes.values():
+            await fake.start()
     targets = [
-        SwitchTarget(name, await fake.start(), topo.switches[name].device_id)
+        SwitchTarget(name, fake.address, topo.switches[name].device_id)
         for name, fake in fakes.items()
     ]
     service = ControllerService(topo, config, pipeline=fantel_pipeline(workdir), targets=targets)
@@ -112,5 +119,5 @@ async def running_service(
         yield Running(service, fakes)
     finally:
         await service.stop()
-        for fake in fakes.values():
+        for fake in fakes.values() if owned else ():
             await fake.stop()

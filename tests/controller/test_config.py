@@ -152,5 +152,5 @@ def test_cross_references_are_checked_against_the_topology(text: str, expected: 
 
 
 def test_missing_file_is_a_config_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ConfigError, match="nope.yaml:0: file: No such file"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml:0: file: No such file"):
         ControllerConfig.load(tmp_path / "nope.yaml")
