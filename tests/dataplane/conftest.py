@@ -1,0 +1,19 @@
+"""Fixtures: the fantel program on the embedded target, configured as the reference switch of
+``fabric.py`` (virtual clock, 8 priority queues, CPU port 255)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from softswitch.switch import Switch
+from tests.dataplane.fabric import reference_switch
+
+
+@pytest.fixture
+def sw() -> Iterator[Switch]:
+    switch = reference_switch()
+    yield switch
+    # A run-time failure inside the program drops packets silently: no test may cause one.
+    assert switch.errors == []
