@@ -216,7 +216,7 @@ def elaborate(
     package_args = {k: v for k, v in main.ctor_args.items() if isinstance(v, Instance)}
     for inst in package_args.values():
         main.children.setdefault(inst.name, inst)
-    return CheckedProgram(
+    checked = CheckedProgram(
         program=program,
         main=main,
         package_args=package_args,
@@ -224,3 +224,30 @@ def elaborate(
         match_kinds=list(match_kinds),
         globals=top,
     )
+    _check_unique_names(checked)
+    return checked
+
+
+def _check_unique_names(checked: CheckedProgram) -> None:
+    """Two different tables, or two different actions, cannot share a fully qualified
+    control-plane name (p4c refuses to build such a P4Info)."""
+    tables: dict[str, tuple[ast.TableDecl, Instance]] = {}
+    for name, table, owner in checked.tables():
+        first = tables.setdefault(name, (table, owner))
+        if first != (table, owner):
+            raise CompileError.at(
+                table.src,
+                f"control-plane name '{name}' is used by two tables (the other at {first[0].src})",
+            )
+    actions: dict[str, ast.ActionDecl] = {}
+    for _, table, owner in checked.tables():
+        refs = [*table.actions, *([table.default_action] if table.default_action else [])]
+        for ref in refs:
+            assert ref.decl is not None
+            name = checked.action_name(ref.decl, owner)
+            other = actions.setdefault(name, ref.decl)
+            if other is not ref.decl:
+                raise CompileError.at(
+                    ref.decl.src,
+                    f"control-plane name '{name}' is used by two actions (the other at {other.src})",
+                )
