@@ -57,7 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_options(argv: list[str]) -> RunOptions:
-    """Parse and validate; raises SystemExit(2) with argparse's message on bad input."""
+    """Parse and validate; raises SystemExit(2) with argparse's message on bad input.
+
+    As simple_switch_grpc, target options may follow a ``--`` separator.
+    """
+    if "--" in argv:
+        split = argv.index("--")
+        argv = argv[:split] + argv[split + 1 :]
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.thrift_port is not None:
