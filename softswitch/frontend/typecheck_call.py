@@ -114,9 +114,9 @@ class CallChecker(ExprChecker):
                 self.fail(call, f"actions cannot be called from {_a(self.ctx.kind)}")
             if self.ctx.kind == "global":
                 self.fail(call, "actions can only be called from controls and actions")
-        if decl.name == "verify" and isinstance(decl, ast.ExternFunctionDecl):
-            if self.ctx.kind != "parser":
-                self.fail(call, "verify can only be called from a parser")
+        is_extern = isinstance(decl, ast.ExternFunctionDecl)
+        if decl.name == "verify" and is_extern and self.ctx.kind != "parser":
+            self.fail(call, "verify can only be called from a parser")
         result = self.bind_call(call, self.signature(decl), {}, target.name)
         if decl.name == "static_assert" and isinstance(decl, ast.ExternFunctionDecl):
             self._static_assert(call)
