@@ -148,11 +148,31 @@ class ParserUnit(BlockUnit):
                 entries.append((k, case.next_state))
         return entries, None
 
+    @staticmethod
+    def _packed(exprs: list[ast.Expression], keys: list[str]) -> str:
+        widths = [(e.type.bit_width() if e.type is not None else None) for e in exprs]
+        if any(w is None for w in widths):
+            raise CodegenError(f"{where(exprs[0])}: value set keys need fixed widths")
+        shift = sum(w for w in widths if w is not None)
+        terms = []
+        for k, w in zip(keys, widths, strict=True):
+            assert w is not None
+            shift -= w
+            terms.append(f"(({k} & {(1 << w) - 1:#x}) << {shift})")
+        return " | ".join(terms)
+
     def _case_condition(
         self, keyset: ast.Expression, exprs: list[ast.Expression], keys: list[str]
     ) -> str:
         if isinstance(keyset, ast.DefaultExpr | ast.DontCareExpr):
             return "True"
+        if (
+            len(keys) > 1
+            and isinstance(keyset, ast.PathExpr)
+            and isinstance(keyset.decl, ast.ValueSetDecl)
+        ):
+            # A struct-typed value set matches the whole key tuple, packed like its fields.
+            return f"{self.extern_obj(keyset.decl)}.matches({self._packed(exprs, keys)})"
         parts = keyset.elements if isinstance(keyset, ast.ListExpr) and len(keys) > 1 else [keyset]
         if len(parts) != len(keys):
             raise CodegenError(

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from softswitch.codegen.units import BlockUnit
 
 _KINDS = {k.value: k for k in MatchKind}
+# BMv2 priorities (smaller wins) become runtime priorities (larger wins) as BASE - p.
+_SMALLER_WINS_BASE = 1 << 30
 
 
 def qualified(prefix: str, decl: ast.Declaration) -> str:
@@ -301,7 +303,7 @@ class TableCompiler:
         self, unit: BlockUnit, decl: ast.TableDecl, table: Table, specs: dict[str, ActionSpec]
     ) -> None:
         fields = [k for k in decl.keys if k.match_kind != "selector"]
-        count = len(decl.entries)
+        priorities = self._entry_priorities(decl) if table.requires_priority else None
         for i, entry in enumerate(decl.entries):
             if len(entry.keys) != len(fields):
                 raise CodegenError(
@@ -312,14 +314,41 @@ class TableCompiler:
                 spec = self._field_match(key_expr, kf)
                 if spec is not None:
                     match[kf.name] = spec
-            priority = 0
-            if table.requires_priority:
-                priority = (
-                    const_int(entry.priority, "priority")
-                    if entry.priority is not None
-                    else count - i
-                )
+            priority = priorities[i] if priorities is not None else 0
             table.add_const_entry(match, self._call_of(unit, entry.action, specs), priority)
+
+    @staticmethod
+    def _entry_priorities(decl: ast.TableDecl) -> list[int]:
+        """Runtime priorities (larger wins) of the program's entries, as p4c assigns them.
+
+        ``priority = N`` entries follow p4c's EntryPriorities pass (``largest_priority_wins``,
+        ``priority_delta``); otherwise BMv2 order applies: the legacy ``@priority(N)``
+        annotation or the entry's 1-based position, smaller winning.
+        """
+        entries = decl.entries
+        if not any(e.priority is not None for e in entries):
+            bmv2 = []
+            for i, entry in enumerate(entries):
+                anno = entry.annotation("priority")
+                value = anno.exprs[0] if anno is not None and anno.exprs else None
+                bmv2.append(const_int(value, "@priority") if value is not None else i + 1)
+            return [_SMALLER_WINS_BASE - p for p in bmv2]
+        largest = decl.property("largest_priority_wins")
+        largest_wins = (
+            largest is None or largest.value is None or largest.value.const_value is not False
+        )
+        delta_prop = decl.property("priority_delta")
+        delta = const_int(delta_prop.value, "priority_delta") if delta_prop is not None else 1
+        values: list[int] = []
+        current = 0
+        for entry in entries:
+            if entry.priority is not None:
+                current = const_int(entry.priority, "priority")
+            values.append(current)
+            current = current - delta if largest_wins else current + delta
+        if largest_wins:
+            return [max(v, 1) for v in values]
+        return [_SMALLER_WINS_BASE - v for v in values]
 
     @staticmethod
     def _field_match(e: ast.Expression, kf: KeyField) -> FieldMatch | None:
