@@ -261,9 +261,9 @@ class TableCompiler:
         body = [f"r = {fn}(fr, {', '.join(args)}, *cp)"]
         bound = dict(zip(action.params, ref.args, strict=False))
         for i, param in enumerate(outs):
-            arg = bound.get(param)
-            if arg is not None and arg.expr is not None:
-                body += ex.assign(arg.expr, f"r[{i}]")
+            target = bound.get(param)
+            if target is not None and target.expr is not None:
+                body += ex.assign(target.expr, f"r[{i}]")
         pre, ex.pre = ex.pre, []
         lines = [f"def {wrapper}(fr, *cp):", *indent(pre), *indent(body)]
         self.prog.module.add("\n".join(lines))
