@@ -232,7 +232,7 @@ class _Builder:
         out = self.info.tables.add()
         self._preamble(out.preamble, P.TABLE, table.name, decl)
         self._match_fields(out, decl)
-        for ref in decl.actions:
+        for ref in table.actions:
             action_ref = out.action_refs.add()
             action_ref.id = self.symbols.id_of(P.ACTION, self._action_name(table, ref))
             action_ref.annotations.extend(annotation_strings(ref))
@@ -246,8 +246,8 @@ class _Builder:
                 action_ref.scope = p4i.ActionRef.TABLE_ONLY
             elif default_only:
                 action_ref.scope = p4i.ActionRef.DEFAULT_ONLY
-        if decl.default_action is not None:
-            self._default_action(out, table, decl.default_action, decl.default_action_const)
+        if table.default_action is not None:
+            self._default_action(out, table, table.default_action, decl.default_action_const)
         profile = self.table_profiles.get(id(table))
         if profile is not None:
             out.implementation_id = self.symbols.id_of(P.ACTION_PROFILE, profile.name)

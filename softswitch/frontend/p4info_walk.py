@@ -62,6 +62,9 @@ class Table:
     decl: ast.TableDecl
     owner: str  # fully qualified name of the control declaring the table
     block: ast.ControlDecl
+    # The action list and default action after p4c's CreateBuiltins (see ``with_builtins``).
+    actions: list[ast.ActionRef] = field(default_factory=list)
+    default_action: ast.ActionRef | None = None
 
 
 @dataclass
@@ -134,6 +137,14 @@ class _Walker:
         self.out = Collected()
         self._seen_actions: set[str] = set()
         self._digest_names: dict[int, str] = {}
+        self._no_action = next(
+            (
+                d
+                for d in checked.program.declarations
+                if isinstance(d, ast.ActionDecl) and d.name == "NoAction"
+            ),
+            None,
+        )
 
     def run(self) -> Collected:
         program = self.checked.program
@@ -179,7 +190,10 @@ class _Walker:
         inlined sub-controls in place."""
         block = inst.block_decl
         assert isinstance(block, ast.ControlDecl)
-        used = _used_actions(block, self._applied_tables(block))
+        used = _used_actions(
+            block,
+            [with_builtins(t, self._no_action) for t in self._applied_tables(block)],
+        )
         used_ids = {id(d) for d in used}
         local_ids = {id(d) for d in block.locals}
         result: list[tuple[str, ast.ActionDecl]] = []
@@ -237,8 +251,14 @@ class _Walker:
         for owner, decl in self._flat_locals(inst):
             if isinstance(decl, ast.TableDecl) and isinstance(owner.block_decl, ast.ControlDecl):
                 if id(decl) in {id(t) for t in self._applied_tables(owner.block_decl)}:
+                    actions, default = with_builtins(decl, self._no_action)
                     table = Table(
-                        qualify(owner.name, decl, decl.name), decl, owner.name, owner.block_decl
+                        qualify(owner.name, decl, decl.name),
+                        decl,
+                        owner.name,
+                        owner.block_decl,
+                        actions,
+                        default,
                     )
                     self.out.tables.append(table)
                     self.out.externs.append(table)
@@ -308,13 +328,15 @@ class _Walker:
         return [t for t in block.locals if isinstance(t, ast.TableDecl) and id(t) in applied]
 
 
-def _used_actions(block: ast.ControlDecl, applied: list[ast.TableDecl]) -> list[ast.ActionDecl]:
+def _used_actions(
+    block: ast.ControlDecl, applied: list[tuple[list[ast.ActionRef], ast.ActionRef | None]]
+) -> list[ast.ActionDecl]:
     """Actions that survive p4c's unused-declaration removal, in order of first use: those the
-    applied tables list, then those called from the apply block, transitively through the
-    bodies of used actions and functions."""
+    applied tables list (``with_builtins`` results), then those called from the apply block,
+    transitively through the bodies of used actions and functions."""
     used: dict[int, ast.ActionDecl] = {}
-    for table in applied:
-        for ref in table_refs(table):
+    for actions, default in applied:
+        for ref in [*actions, *([default] if default is not None else [])]:
             if ref.decl is not None:
                 used.setdefault(id(ref.decl), ref.decl)
     pending: list[ast.Node] = [block.body, *used.values()]
@@ -332,11 +354,26 @@ def _used_actions(block: ast.ControlDecl, applied: list[ast.TableDecl]) -> list[
     return list(used.values())
 
 
-def table_refs(table: ast.TableDecl) -> list[ast.ActionRef]:
-    refs = list(table.actions)
-    if table.default_action is not None:
-        refs.append(table.default_action)
-    return refs
+def with_builtins(
+    table: ast.TableDecl, no_action: ast.ActionDecl | None
+) -> tuple[list[ast.ActionRef], ast.ActionRef | None]:
+    """The table's actions and default action as p4c's CreateBuiltins leaves them: a table
+    without ``default_action`` gets ``default_action = NoAction()``, and ``@defaultonly
+    NoAction`` is appended to its actions unless NoAction is already listed."""
+    if table.default_action is not None or no_action is None:
+        return list(table.actions), table.default_action
+    actions = list(table.actions)
+    if all(ref.decl is not no_action for ref in actions):
+        actions.append(
+            ast.ActionRef(
+                "NoAction",
+                has_parens=True,
+                decl=no_action,
+                annotations=[ast.Annotation("defaultonly", src=table.src)],
+                src=table.src,
+            )
+        )
+    return actions, ast.ActionRef("NoAction", has_parens=True, decl=no_action, src=table.src)
 
 
 def collect(checked: CheckedProgramLike) -> Collected:
