@@ -84,7 +84,7 @@ class Notification:
             received_at=received_at,
             five_tuple=None
             if five is None
-            else (five.src, five.dst, five.sport, five.dport, five.proto),
+            else (five.src_addr, five.dst_addr, five.src_port, five.dst_port, five.protocol),
         )
 
     @classmethod

@@ -7,7 +7,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
 from controller.notifications import Condition, Notification, ObjectRef, SoftState
-from controller.wire import FN, FnType, MetricKind, ObjectKind, WireFormatError
+from controller.wire import FN, FnFiveTuple, FnType, MetricKind, ObjectKind, WireFormatError
 
 PORT = ObjectRef(ObjectKind.PORT, (1 << 16) | 3)
 
@@ -47,6 +47,20 @@ def test_decodes_every_field_from_the_wire() -> None:
     )
     assert str(n.target) == "port 1:3"
     assert n.as_event()["type"] == "congestion_detected"
+
+
+def test_five_tuple_is_decoded() -> None:
+    fn = FN(
+        fn_type=FnType.CONGESTION_DETECTED,
+        sequence=1,
+        object_kind=ObjectKind.FLOW,
+        five_tuple=FnFiveTuple(
+            src_addr="10.0.0.1", dst_addr="10.0.1.2", src_port=49152, dst_port=4791, protocol=17
+        ),
+    )
+    frame = bytes(Ether() / IP() / UDP(sport=4793, dport=4793) / fn)
+    n = Notification.from_frame(frame, "s1", 0.0)
+    assert n.five_tuple == ("10.0.0.1", "10.0.1.2", 49152, 4791, 17)
 
 
 def test_not_an_fn_is_rejected() -> None:

@@ -49,12 +49,6 @@ async def test_failure_fn_takes_the_link_out_and_reinstalls_weights(tmp_path: Pa
         assert not service.solution.failed_links
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="controller/notifications.py reads FnFiveTuple.src/dst/sport/dport/proto; "
-    "controller/wire.py names them src_addr/dst_addr/src_port/dst_port/protocol",
-)
 async def test_a_burst_of_notifications_is_solved_once(tmp_path: Path) -> None:
     async with running_service(tmp_path) as run:
         service = run.service
@@ -75,12 +69,6 @@ async def test_a_burst_of_notifications_is_solved_once(tmp_path: Path) -> None:
         )  # two objects began congestion; the rest refreshed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="controller/notifications.py reads FnFiveTuple.src/dst/sport/dport/proto; "
-    "controller/wire.py names them src_addr/dst_addr/src_port/dst_port/protocol",
-)
 async def test_congestion_fn_shifts_weights_and_clearing_restores_them(tmp_path: Path) -> None:
     async with running_service(tmp_path) as run:
         service = run.service
