@@ -76,6 +76,10 @@ class CallChecker(ExprChecker):
             if ctor and p.direction is not ast.Direction.NONE:
                 self.fail(p, f"constructor parameter '{p.name}' cannot have a direction")
             if p.default is not None:
+                if p.direction in (ast.Direction.OUT, ast.Direction.INOUT):
+                    self.fail(p, f"{p.direction.value} parameter '{p.name}' cannot have a default")
+                if p.optional:
+                    self.fail(p, f"optional parameter '{p.name}' cannot have a default")
                 self.check_value(p.default, p.type)
                 if not contains_typevar(p.type):
                     self.convert(p.default, p.type, "initialize")
