@@ -57,7 +57,20 @@ def test_bad_options_exit_2_with_a_message(
 
 def test_target_options_after_separator_as_simple_switch_grpc() -> None:
     opts = parse_options(
-        ["--device-id", "2", "-i", "1@veth1", "--no-p4", "--", "--grpc-server-addr", "127.0.0.1:50002", "--cpu-port", "255", "--priority-queues", "8"]
+        [
+            "--device-id",
+            "2",
+            "-i",
+            "1@veth1",
+            "--no-p4",
+            "--",
+            "--grpc-server-addr",
+            "127.0.0.1:50002",
+            "--cpu-port",
+            "255",
+            "--priority-queues",
+            "8",
+        ]
     )
     assert (opts.device_id, opts.grpc_addr, opts.cpu_port, opts.priority_queues) == (
         2,
