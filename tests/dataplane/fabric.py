@@ -65,6 +65,7 @@ REMOTE_WATCH = "FantelIngress.fast_reroute.remote_watch"
 STATUS_THRESHOLDS = "FantelIngress.status.status_thresholds"
 SEM_STRIP = "FantelEgress.semantic.sem_strip"
 CONGESTION_THRESHOLDS = "FantelEgress.congestion.congestion_thresholds"
+QUANTIZE_THRESHOLDS = "FantelEgress.quantize.quantize_thresholds"
 
 DROP_COUNTER = "FantelIngress.filtering.drop_counter"
 CLASS_COUNTER = "FantelIngress.semantic.class_counter"
@@ -331,6 +332,17 @@ def congestion_thresholds(
     )
 
 
+def quantize_thresholds(sw: Switch, egress_port: int, qdepth: int) -> None:
+    """Quantize FP32 payloads of every class leaving ``egress_port`` from ``qdepth`` packets."""
+    sw.table_add(
+        QUANTIZE_THRESHOLDS,
+        {"egress_port": egress_port, "tclass": (0, 0)},
+        "set_quant_threshold",
+        {"qdepth": qdepth},
+        10,
+    )
+
+
 def fn_clone_sessions(sw: Switch, infra_ports: Iterable[int], all_ports: Iterable[int]) -> None:
     """Session 99 floods to every infrastructure port; session 100 + p sends out of port p."""
     sw.mc_set_group(FN_FLOOD_SESSION, [(port, 0) for port in infra_ports])
@@ -470,7 +482,7 @@ def fn_neighbour(
 def expected_fn(
     *,
     dst_ip: str,
-    dst_mac: int,
+    dst_mac: str,
     fn: FN,
     node: SwitchIdentity = NODE,
 ) -> bytes:
@@ -478,7 +490,7 @@ def expected_fn(
     TTL 1 for limited broadcast, 64 otherwise."""
     ttl = 1 if dst_ip == "255.255.255.255" else 64
     return bytes(
-        Ether(src=mac(node.node_mac), dst=mac(dst_mac))
+        Ether(src=mac(node.node_mac), dst=dst_mac)
         / IP(src=node.node_ip, dst=dst_ip, ttl=ttl, tos=0xC0, id=0, flags=0)
         / UDP(sport=UdpPorts.FN, dport=UdpPorts.FN, chksum=0)
         / fn
@@ -518,7 +530,7 @@ def congestion_fn(
         ),
         qp=FnQp(dest_qp=flow[BTH].dqpn),
     )
-    return expected_fn(dst_ip=ip.src, dst_mac=Ether(bytes(flow)).src_int(), fn=fn, node=node)
+    return expected_fn(dst_ip=ip.src, dst_mac=Ether(bytes(flow)).src, fn=fn, node=node)
 
 
 def port_fn(
@@ -546,7 +558,7 @@ def port_fn(
         metric_value=metric_value,
         lifetime=lifetime,
     )
-    return expected_fn(dst_ip="255.255.255.255", dst_mac=0xFFFFFFFFFFFF, fn=fn, node=node)
+    return expected_fn(dst_ip="255.255.255.255", dst_mac="ff:ff:ff:ff:ff:ff", fn=fn, node=node)
 
 
 def packet_out(egress_port: int, frame: Packet | bytes) -> bytes:

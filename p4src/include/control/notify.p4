@@ -56,6 +56,10 @@ control NotifyEgress(inout headers_t hdr,
         hdr.sem.setInvalid();
         hdr.sem_moe.setInvalid();
         hdr.bth.setInvalid();
+        /* Payload elements parsed for quantization (quantize.p4) are no part of an FN: popping
+           the whole stack leaves every element invalid. */
+        hdr.sem_elems.pop_front(QUANT_MAX_ELEMS);
+        hdr.sem_bf16.pop_front(QUANT_MAX_ELEMS);
         hdr.fn_five_tuple.setInvalid();
         hdr.fn_qp.setInvalid();
         hdr.fn_path.setInvalid();
