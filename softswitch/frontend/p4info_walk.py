@@ -331,26 +331,25 @@ class _Walker:
 def _used_actions(
     block: ast.ControlDecl, applied: list[tuple[list[ast.ActionRef], ast.ActionRef | None]]
 ) -> list[ast.ActionDecl]:
-    """Actions that survive p4c's unused-declaration removal, in order of first use: those the
-    applied tables list (``with_builtins`` results), then those called from the apply block,
-    transitively through the bodies of used actions and functions."""
+    """Actions that survive p4c's front end, in order of first use: those the applied tables
+    list (``with_builtins`` results), then those the apply block calls, also through the
+    functions it calls. p4c inlines actions called from other actions first, so such calls
+    do not count."""
     used: dict[int, ast.ActionDecl] = {}
     for actions, default in applied:
         for ref in [*actions, *([default] if default is not None else [])]:
             if ref.decl is not None:
                 used.setdefault(id(ref.decl), ref.decl)
-    pending: list[ast.Node] = [block.body, *used.values()]
+    pending: list[ast.Node] = [block.body]
     visited: set[int] = set()
     while pending:
-        node = pending.pop(0)
-        for call in _calls(node.body if isinstance(node, ast.ActionDecl) else node):
+        for call in _calls(pending.pop(0)):
             callee = call.callee_decl
-            if not isinstance(callee, ast.ActionDecl | ast.FunctionDecl) or id(callee) in visited:
-                continue
-            visited.add(id(callee))
             if isinstance(callee, ast.ActionDecl):
                 used.setdefault(id(callee), callee)
-            pending.append(callee.body)
+            elif isinstance(callee, ast.FunctionDecl) and id(callee) not in visited:
+                visited.add(id(callee))
+                pending.append(callee.body)
     return list(used.values())
 
 
