@@ -134,13 +134,24 @@ class CallCompiler:
         if not outs:
             return ([call] if not want_value or not returns_value else []), call
         tmp = self.ex.temp("r")
-        lines = [f"{tmp} = {call}"]
         offset = 1 if returns_value else 0
+        copy_out: list[str] = []
         for i, (_param, arg) in enumerate(outs):
-            if arg is None:
-                continue
-            lines += self.ex.assign(arg, f"{tmp}[{i + offset}]")
-        return lines, (f"{tmp}[0]" if returns_value else "None")
+            if arg is not None:
+                copy_out += self.ex.assign(arg, f"{tmp}[{i + offset}]")
+        if kind == K.FUNCTION:
+            return [f"{tmp} = {call}", *copy_out], (f"{tmp}[0]" if returns_value else "None")
+        # exit in the callee: copy out what it had, then keep unwinding.
+        lines = [
+            "try:",
+            f"    {tmp} = {call}",
+            "except ExitSignal:",
+            f"    {tmp} = EXIT.values",
+            *["    " + line for line in copy_out],
+            "    raise",
+            *copy_out,
+        ]
+        return lines, "None"
 
     def _argument(
         self, param: ast.Parameter, arg: ast.Expression | None, mc: ast.MethodCall

@@ -42,6 +42,20 @@ def returns_builder(out_sources: list[str], with_value: bool) -> Callable[[str |
     return build
 
 
+def guard_exit(body: list[str], out_sources: list[str]) -> list[str]:
+    """Wrap a body so ``exit`` inside it still hands back the out/inout values."""
+    if not out_sources:
+        return body
+    values = "(" + "".join(o + ", " for o in out_sources) + ")"
+    return [
+        "try:",
+        *indent(body),
+        "except ExitSignal:",
+        f"    EXIT.values = {values}",
+        "    raise",
+    ]
+
+
 class BlockUnit:
     """Shared machinery of control and parser instances."""
 
@@ -170,7 +184,7 @@ class BlockUnit:
             args.append(local)
         outs = [self.names[p] for p in out_params(decl.params)]
         stmts = StmtCompiler(self.ex, self.calls, returns_builder(outs, False), self.prog.action_id)
-        body = stmts.body(decl.body.stmts)
+        body = guard_exit(stmts.body(decl.body.stmts), outs)
         if outs:
             body.append(returns_builder(outs, False)(None))
         self.prog.module.add("\n".join([f"def {name}(fr, {', '.join(args)}):", *indent(body)]))
@@ -188,7 +202,7 @@ class ControlUnit(BlockUnit):
         outs = [self.names[p] for p in out_params(decl.params)]
         ret = returns_builder(outs, False)
         stmts = StmtCompiler(self.ex, self.calls, ret, self.prog.action_id)
-        body = stmts.block(decl.body.stmts)
+        body = guard_exit(stmts.body(decl.body.stmts), outs)
         final = ret(None)
         params = ", ".join(f"p_{p.name}" for p in decl.params)
         lines = [
