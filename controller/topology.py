@@ -18,12 +18,15 @@ from typing import Any
 import networkx as nx
 import yaml
 
+from controller.wire import TrafficClass
+
 #: Propagation delay in fibre: light travels about 200 km per millisecond, i.e. 5 us per km.
 FIBRE_DELAY_S_PER_KM = 5e-6
 
 SITE_KINDS = ("entity", "aidc", "core")
 #: Urgency values carried by the semantic header (3 bits).
-MAX_URGENCY = 7
+# SEM carries urgency in 8 bits (docs/wire-format.md).
+MAX_URGENCY = 255
 
 _RATE_UNITS = {"bps": 1.0, "kbps": 1e3, "mbps": 1e6, "gbps": 1e9, "tbps": 1e12}
 _DELAY_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -539,11 +542,12 @@ class _Parser:
                     f"{path}.max_urgency",
                     f"must be in 0..{MAX_URGENCY}, got {urgency}",
                 )
-            if not classes or not all(isinstance(c, str) and _NAME.match(c) for c in classes):
+            known = [c.name.lower() for c in TrafficClass]
+            if not classes or not all(isinstance(c, str) and c in known for c in classes):
                 raise self.fail(
                     entry.key_lines["traffic_classes"],
                     f"{path}.traffic_classes",
-                    "expected a non-empty list of class names",
+                    f"expected a non-empty list of traffic classes ({', '.join(known)})",
                 )
             ids[tenant_id] = name
             topo.tenants[name] = Tenant(name, tenant_id, urgency, tuple(classes))

@@ -49,7 +49,7 @@ def test_good_config_loads_with_units_and_paths(tmp_path) -> None:  # type: igno
     assert config.policy.sem_aware_hosts == {"ha1"}
     topo = Topology.load(SMALL)
     config.check(topo)
-    assert config.tenant_max_urgency(topo) == {"research": 100, "clinic": 7}
+    assert config.tenant_max_urgency(topo) == {"research": 100, "clinic": 224}
 
 
 def test_thresholds_round_trip_through_their_dict_form() -> None:

@@ -196,7 +196,7 @@ def test_tenant_clamps_and_policy_rules(intent: Intent) -> None:
         match(e)["tenant_id"]: action(e)[1]["tenant_max_urgency"]
         for e in entries(intent, "a1", "tenant_limits")
     }
-    assert limits == {1: 100, 2: 7}  # research overridden by the config, clinic from the topology
+    assert limits == {1: 100, 2: 224}  # research overridden by the config, clinic from the topology
     rules = entries(intent, "a1", "sem_policy")
     assert [(match(r), r.priority, action(r)) for r in rules] == [
         ({"tclass": (2, 0xF), "urgency": (4, 255)}, 2, ("set_treatment", {"priority": 6})),

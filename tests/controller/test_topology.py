@@ -31,7 +31,7 @@ links:
   - {a: "s1:1", b: "s2:1", capacity: 10Gbps, delay: 1.5ms}
   - {name: second, a: "s1:2", b: "s2:2", capacity: 100Mbps, delay: 300km, scale: 1}
 tenants:
-  - {name: lab, id: 1, max_urgency: 3, traffic_classes: [bulk, training]}
+  - {name: lab, id: 1, max_urgency: 3, traffic_classes: [gradient, parameter]}
 hosts:
   - {name: h1, mac: "02:00:00:00:00:01", ip: 10.0.1.1/24, switch: s1, port: 10, tenant: lab}
   - {name: h2, mac: "02:00:00:00:00:02", ip: 10.0.2.1/24, switch: s2, port: 10}
@@ -65,7 +65,7 @@ def test_base_document_loads_with_all_fields() -> None:
     assert topo.hosts["h1"].ip == ipaddress.IPv4Interface("10.0.1.1/24")
     assert topo.hosts["h2"].site == "dc"  # defaults to the switch's site
     assert topo.hosts["h2"].tenant is None
-    assert topo.tenants["lab"].traffic_classes == ("bulk", "training")
+    assert topo.tenants["lab"].traffic_classes == ("gradient", "parameter")
 
 
 def test_graph_is_a_multigraph_with_parallel_links_and_ports() -> None:
@@ -189,7 +189,14 @@ ERRORS = [
     ("ip: 10.0.2.1/24", "ip: 10.0.2.1", "ip: 10.0.2.1,", "hosts[1].ip", "prefix length"),
     ('mac: "02:00:00:00:00:02"', 'mac: "02-00"', "02-00", "hosts[1].mac", "aa:bb"),
     ("tenant: lab}", "tenant: nobody}", "tenant: nobody", "hosts[0].tenant", "unknown tenant"),
-    ("max_urgency: 3", "max_urgency: 9", "max_urgency: 9", "tenants[0].max_urgency", "0..7"),
+    ("max_urgency: 3", "max_urgency: 300", "max_urgency: 300", "tenants[0].max_urgency", "0..255"),
+    (
+        "[gradient, parameter]",
+        "[gradient, bulk]",
+        "traffic_classes",
+        "tenants[0].traffic_classes",
+        "kv_cache",
+    ),
     ("device_id: 2", "device_id: 1", "name: s2", "switches[1].device_id", "already used by s1"),
     ("device_id: 2", 'device_id: "2"', "name: s2", "switches[1].device_id", "expected int"),
     ("kind: aidc", "kind: cloud", "kind: cloud", "sites[1].kind", "must be one of"),
