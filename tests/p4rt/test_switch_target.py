@@ -179,8 +179,8 @@ async def test_packet_in_and_packet_out(stack: Stack) -> None:
     assert packet_in.metadata[0].value == b"\x07"
 
     out = frame(HOST_A, HOST_B, payload=b"from-controller")
-    await stack.client.send(P4PacketOut(out, egress_port=4, pad=0).encode_update(stack.schema))
     stack.ports.sent.clear()
+    await stack.client.send(P4PacketOut(out, egress_port=4, pad=0).encode_update(stack.schema))
     # PacketOut is handled on the server's loop: poll the recorded ports with a deadline.
     await _until(lambda: bool(stack.ports.sent))
     assert stack.ports.sent == [(4, out)]
