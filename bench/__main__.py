@@ -13,6 +13,7 @@ SUITES = {
     "executor": "bench.executor",
     "p4rt": "bench.p4rt",
     "te": "bench.te",
+    "semantic": "bench.semantic",
 }
 
 
