@@ -124,6 +124,8 @@ class _Elaborator:
                     assert local.type is not None
                     child = self.instance(qualify(name, local), local, local.type, inner_env)
                     inst.children[local.name] = child
+                    # A later local may take this one as a constructor argument.
+                    inner_env[id(local)] = child
         return inst
 
     def _block_decl(self, node: ast.Node, ty: types.P4Type) -> BlockDecl:

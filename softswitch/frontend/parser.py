@@ -504,6 +504,9 @@ class P4Parser(ExpressionParser):
         name = self.parse_name()
         self.names.declare_object(name.text)
         table = ast.TableDecl(name.text, annotations=annotations, src=name.src)
+        if self.accept("("):
+            # Early P4_16 drafts gave tables parameters; p4c still reads the empty list.
+            self.expect(")")
         self.expect("{")
         if self.at("}"):
             self.fail("a table property")

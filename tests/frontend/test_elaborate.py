@@ -130,3 +130,17 @@ def test_direct_application_instantiates_in_the_enclosing_block() -> None:
     target = call.call.target
     assert isinstance(target, ast.Member) and isinstance(target.expr, ast.PathExpr)
     assert target.expr.decl is first
+
+
+def test_a_local_instance_can_be_a_constructor_argument_of_a_later_one() -> None:
+    program = PROGRAM.replace(
+        "control I(",
+        "control Leaf(inout headers_t hdr) { apply {} }\n"
+        "control LeafT(inout headers_t hdr);\n"
+        "control Wrap(inout headers_t hdr)(LeafT inner) { apply { inner.apply(hdr); } }\n"
+        "control I(",
+    ).replace("    Sub(8) c1;\n", "    Sub(8) c1;\n    Leaf() leaf;\n    Wrap(leaf) wrap;\n")
+    checked = compile_text(program, "e.p4")
+    ingress = checked.package_args["ig"]
+    wrap = ingress.children["wrap"]
+    assert wrap.ctor_args["inner"] is ingress.children["leaf"]

@@ -606,3 +606,12 @@ def test_pragma_annotations_run_to_the_end_of_the_line() -> None:
     assert isinstance(control, ast.ControlDecl)
     (stage,) = control.locals[0].annotations
     assert (stage.name, stage.body) == ("stage", "0")
+
+
+def test_table_with_an_empty_parameter_list() -> None:
+    (control,) = parse_decls(
+        "control c() { action a() {} table t() { actions = { a; } } apply {} }"
+    )
+    assert isinstance(control, ast.ControlDecl)
+    table = control.locals[1]
+    assert isinstance(table, ast.TableDecl) and table.name == "t" and table.has_actions
