@@ -48,6 +48,7 @@ CPU_PORT = 255
 PRIORITY_QUEUES = 8
 FN_FLOOD_SESSION = 99  # define.p4 FN_FLOOD_SESSION
 FN_PORT_SESSION_BASE = 100  # define.p4 FN_PORT_SESSION_BASE
+PROBE_DST_MAC = "01:80:c2:00:00:0e"  # link-local (IEEE 802.1Q nearest-bridge group address)
 START_NS = 1_000_000_000  # the switch clock starts at 1 s: probe time 0 means "never heard"
 
 # P4Info names (fully qualified, as the controller writes them).
@@ -571,6 +572,22 @@ def packet_in_header(ingress_port: int, reason: PacketInReason = PacketInReason.
     return (ingress_port << 7).to_bytes(2, "big") + bytes([reason])
 
 
-def probe_frame(src_mac: int = NODE.node_mac, **fields: int) -> Packet:
+def probe_frame(src_mac: int = NODE.node_mac, interval: int = 0) -> Packet:
     """A probe as the controller hands it over (the switch stamps port, node, sequence, time)."""
-    return Ether(src=mac(src_mac), dst="01:80:c2:00:00:0e", type=EtherTypes.PROBE) / Probe(**fields)
+    return Ether(src=mac(src_mac), dst=PROBE_DST_MAC, type=EtherTypes.PROBE) / Probe(
+        interval=interval
+    )
+
+
+def neighbour_probe(port: int, sequence: int, timestamp: int, interval: int = 0) -> bytes:
+    """The probe the spine on ``port`` sends us (stamped by its own switch)."""
+    return bytes(
+        Ether(src=mac(SPINE_MACS[port]), dst=PROBE_DST_MAC, type=EtherTypes.PROBE)
+        / Probe(
+            tx_port=1,
+            node_id=0x0A000000 | port,
+            sequence=sequence,
+            timestamp=timestamp,
+            interval=interval,
+        )
+    )
