@@ -230,6 +230,7 @@ def test_remote_failure_ends_with_recovery_or_lifetime(sw: Switch) -> None:
     sw.take_outputs()
     assert remote_traffic(sw)[3] > 0
     sw.inject(4, _remote_fn(FnType.FAILURE_DETECTED, sequence=3))
+    sw.take_outputs()
     advance_us(sw, 50_000 - 1)
     assert remote_traffic(sw, psn=1)[3] == 0  # still within the 50 ms lifetime
     advance_us(sw, 1)
