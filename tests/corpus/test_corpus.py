@@ -31,16 +31,10 @@ FRAGMENTS = frozenset({"arith-inline-skeleton"})
 
 # (check, program) -> why it fails today. check is compile, p4info, stf or error.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("compile", "ternary2-bmv2"): (
-        "parser rejects the optional empty parameter list of `table t() {...}` (FINDINGS.md #1)"
+    ("stf", "issue1566-bmv2"): (
+        "codegen: a control instance passed as a constructor argument is an unsupported "
+        "constant (FINDINGS.md #3)"
     ),
-    ("stf", "ternary2-bmv2"): "does not compile (FINDINGS.md #1)",
-    ("compile", "issue1566-bmv2"): (
-        "a control instance passed as a constructor argument (`C2(c1) c2;`) is rejected "
-        "(FINDINGS.md #3)"
-    ),
-    ("p4info", "issue1566-bmv2"): "does not compile (FINDINGS.md #3)",
-    ("stf", "issue1566-bmv2"): "does not compile (FINDINGS.md #3)",
     ("stf", "gauntlet_short_circuit-bmv2"): (
         "`true || f(x)` and `false && f(x)` still call f (FINDINGS.md #4)"
     ),
