@@ -3,6 +3,7 @@ tables, sub-controls and (through ``externs``) the v1model extern functions and 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Protocol
 
 from softswitch.codegen.expr import ExprCompiler, where
@@ -86,8 +87,9 @@ class CallCompiler:
             return f"{self.unit.table_fn(decl)}({self.unit.frame()})"
         if kind in (K.ACTION, K.FUNCTION, K.CONTROL_APPLY):
             lines, value = self._user_call(mc, want_value=True)
-            self.ex.pre.extend(lines)
-            return value
+            if not lines:
+                return value
+            return self._deferred(lines, value)
         if kind in (K.EXTERN_FUNCTION, K.EXTERN_METHOD):
             return self.unit.prog.externs.expression(self, mc)
         raise CodegenError(f"{where(mc)}: call of unknown kind {kind}")
@@ -152,6 +154,25 @@ class CallCompiler:
             *copy_out,
         ]
         return lines, "None"
+
+    def _deferred(self, lines: list[str], value: str) -> str:
+        """A call with copy-out used inside an expression, as a local function, so it only
+        runs when evaluated (``c ? x : f(y)``, ``a && f(y)`` keep their laziness)."""
+        name = self.ex.temp("call")
+        roots = sorted(
+            {
+                root
+                for line in lines
+                if " = " in line and not line.startswith(" ")
+                for root in [re.split(r"[.\[ ]", line, maxsplit=1)[0]]
+                if root.isidentifier()
+                and root not in ("fr", "try", "except")
+                and not root.startswith("_r")
+            }
+        )
+        body = ([f"nonlocal {', '.join(roots)}"] if roots else []) + lines + [f"return {value}"]
+        self.ex.pre += [f"def {name}():", *["    " + line for line in body]]
+        return f"{name}()"
 
     def _argument(
         self, param: ast.Parameter, arg: ast.Expression | None, mc: ast.MethodCall
