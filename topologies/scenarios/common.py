@@ -1,0 +1,152 @@
+"""What scenarios share: the context they run in, running flows, and the result shape."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from topologies.cleanup import wait_until
+from topologies.preflight import KernelFeatures
+from topologies.rundir import RunDir
+from topologies.testbed import Testbed
+from topologies.traffic.flows import FlowSpec, ReceiverJob, ResolvedFlow, SenderJob
+from topologies.traffic.fnmon import FnMonitor
+
+TRAFFIC = [sys.executable, "-m", "topologies.traffic"]
+RECEIVER_READY_S = 15.0
+DRAIN_S = 0.5
+
+
+@dataclass
+class ScenarioContext:
+    testbed: Testbed
+    run: RunDir
+    features: KernelFeatures
+    fn_monitor: FnMonitor
+    quick: bool = False  # CI: shorter phases
+
+
+@dataclass
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    series: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # phase -> rows
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def check(self, name: str, passed: bool, detail: str) -> None:
+        self.checks.append(Check(name, passed, detail))
+
+
+@dataclass
+class FlowRun:
+    """Results of one batch of flows: what each sender sent and each receiver got."""
+
+    epoch_ns: int
+    sent: dict[str, dict[str, Any]]
+    received: dict[str, dict[str, Any]]
+    fns_at_senders: list[dict[str, Any]]
+
+    def lost(self, names: list[str] | None = None) -> int:
+        names = names or list(self.sent)
+        return sum(
+            self.sent[n]["sent"] - self.received.get(n, {}).get("received", 0) for n in names
+        )
+
+
+def resolve_flows(testbed: Testbed, specs: list[FlowSpec]) -> list[ResolvedFlow]:
+    topo = testbed.topology
+    flows = []
+    for index, spec in enumerate(specs, start=1):
+        src, dst = topo.hosts[spec.src], topo.hosts[spec.dst]
+        tenant = topo.tenants[src.tenant].id if src.tenant else 0
+        plan = testbed.host_plans[src.name]
+        flows.append(
+            ResolvedFlow(
+                index, spec, src.mac, plan.gateway_mac, str(src.ip.ip), str(dst.ip.ip), tenant
+            )
+        )
+    return flows
+
+
+def run_flows(
+    ctx: ScenarioContext, tag: str, specs: list[FlowSpec], start_in_s: float = 1.0
+) -> FlowRunHandle:
+    """Start receivers, then senders; flows start `start_in_s` from now (shared epoch)."""
+    flows = resolve_flows(ctx.testbed, specs)
+    out = ctx.run.path / "traffic"
+    out.mkdir(exist_ok=True)
+    epoch_ns = time.time_ns() + int(start_in_s * 1e9)
+    receivers = {}
+    for dst in sorted({f.spec.dst for f in flows}):
+        job = ReceiverJob(
+            iface=ctx.testbed.host_plans[dst].iface,
+            flows={f.flow_id: f.spec.name for f in flows if f.spec.dst == dst},
+            result=str(out / f"{tag}-recv-{dst}.json"),
+            ready=str(out / f"{tag}-recv-{dst}.ready"),
+            epoch_ns=epoch_ns,
+        )
+        receivers[dst] = (
+            job,
+            ctx.testbed.popen(dst, [*TRAFFIC, "recv", job.to_json()], f"{tag}-recv-{dst}.log"),
+        )
+    ready_files = [Path(job.ready) for job, _ in receivers.values()]
+    if not wait_until(lambda: all(f.exists() for f in ready_files), RECEIVER_READY_S):
+        raise RuntimeError(f"a receiver did not start: see {ctx.run.logs}")
+    senders = {}
+    for src in sorted({f.spec.src for f in flows}):
+        send_job = SenderJob(
+            iface=ctx.testbed.host_plans[src].iface,
+            flows=[f for f in flows if f.spec.src == src],
+            result=str(out / f"{tag}-send-{src}.json"),
+            epoch_ns=epoch_ns,
+        )
+        senders[src] = (
+            send_job,
+            ctx.testbed.popen(src, [*TRAFFIC, "send", send_job.to_json()], f"{tag}-send-{src}.log"),
+        )
+    return FlowRunHandle(
+        epoch_ns, receivers, senders, max(f.spec.start_s + f.spec.duration_s for f in flows)
+    )
+
+
+@dataclass
+class FlowRunHandle:
+    epoch_ns: int
+    receivers: dict[str, Any]
+    senders: dict[str, Any]
+    length_s: float
+
+    def finish(self) -> FlowRun:
+        deadline = self.epoch_ns / 1e9 + self.length_s + 30
+        for _, process in self.senders.values():
+            process.wait(timeout=max(1.0, deadline - time.time()))
+        time.sleep(DRAIN_S)  # frames still in switch queues and WAN delay lines
+        for _, process in self.receivers.values():
+            process.terminate()
+        for _, process in self.receivers.values():
+            process.wait(timeout=10)
+        sent: dict[str, dict[str, Any]] = {}
+        received: dict[str, dict[str, Any]] = {}
+        fns: list[dict[str, Any]] = []
+        for job, _ in self.senders.values():
+            data = json.loads(Path(job.result).read_text())
+            sent.update(data["flows"])
+            fns += data["fns"]
+        for job, _ in self.receivers.values():
+            received.update(json.loads(Path(job.result).read_text())["flows"])
+        return FlowRun(self.epoch_ns, sent, received, fns)
