@@ -38,14 +38,14 @@ def compile_program(
 ) -> None:
     """Check PROGRAM and emit its P4Info; errors print as file:line:col and exit with status 1."""
     from softswitch.frontend.compiler import compile_file
-    from softswitch.frontend.diagnostics import CompileError
+    from softswitch.frontend.diagnostics import CompileError, format_diagnostics
     from softswitch.frontend.p4info import build_p4info, write_p4info
 
     try:
         checked = compile_file(program, include_dirs=include or (), defines=define or ())
         info = build_p4info(checked)
     except CompileError as err:
-        typer.echo(str(err), err=True)
+        typer.echo(format_diagnostics(err.diagnostics), err=True)
         raise typer.Exit(1) from None
     except OSError as err:
         typer.echo(f"{program}: error: {err.strerror or err}", err=True)
