@@ -35,13 +35,6 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
         "codegen: a control instance passed as a constructor argument is an unsupported "
         "constant (FINDINGS.md #3)"
     ),
-    ("stf", "gauntlet_short_circuit-bmv2"): (
-        "`true || f(x)` and `false && f(x)` still call f (FINDINGS.md #4)"
-    ),
-    ("stf", "gauntlet_enum_assign-bmv2"): (
-        "an empty input packet (`packet 0`) comes out on port 2; BMv2 emits nothing "
-        "(FINDINGS.md #2)"
-    ),
 }
 
 # Lines of each error program where p4c reports an error: our first diagnostic must be on one.
