@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Protocol
 
 from softswitch.codegen.expr import ExprCompiler, where
-from softswitch.codegen.values import CodegenError, field_attr, is_aggregate, strip
+from softswitch.codegen.values import CodegenError, field_attr, strip
 from softswitch.frontend import ast
 from softswitch.frontend import types as T
 
@@ -38,17 +38,6 @@ def call_args(mc: ast.MethodCall) -> list[ast.Expression | None]:
     if any(a.name for a in mc.args):
         raise CodegenError(f"{where(mc)}: named arguments need the type checker's bound_args")
     return [a.expr for a in mc.args]
-
-
-def callee_params(mc: ast.MethodCall) -> list[ast.Parameter]:
-    decl = mc.callee_decl
-    if isinstance(decl, ast.FunctionPrototype | ast.ActionDecl):
-        return list(decl.params)
-    return []
-
-
-def has_outs(params: list[ast.Parameter]) -> bool:
-    return any(p.direction in (ast.Direction.OUT, ast.Direction.INOUT) for p in params)
 
 
 class CallCompiler:
@@ -293,7 +282,3 @@ class CallCompiler:
 
 def strip_or_void(t: T.P4Type | None) -> T.P4Type:
     return T.VoidType() if t is None else strip(t)
-
-
-def aggregate_arg(e: ast.Expression) -> bool:
-    return e.type is not None and is_aggregate(e.type)

@@ -109,10 +109,6 @@ def mod(a: int, b: int) -> int:
     return a % b if b else 0
 
 
-def varbit_width(value: tuple[int, int]) -> int:
-    return value[0]
-
-
 class PacketState:
     """Per-packet flags BMv2 keeps in packet registers rather than in standard_metadata.
 

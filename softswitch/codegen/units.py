@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from softswitch.codegen.calls import CallCompiler, has_outs
+from softswitch.codegen.calls import CallCompiler
 from softswitch.codegen.expr import ExprCompiler, where
 from softswitch.codegen.module import indent
 from softswitch.codegen.stmt import StmtCompiler
@@ -117,9 +117,6 @@ class BlockUnit:
 
     # ---- setup
 
-    def local_name(self, local: ast.Declaration) -> str:
-        return local.name
-
     def _setup_scope(self) -> list[str]:
         """Bind params and locals; return the apply prologue lines that fill the frame."""
         prologue = [f"fr = {self.frame_class}()"]
@@ -190,9 +187,6 @@ class BlockUnit:
         self.prog.module.add("\n".join([f"def {name}(fr, {', '.join(args)}):", *indent(body)]))
         return name
 
-    def apply_params(self) -> list[ast.Parameter]:
-        return list(self.decl.params)
-
 
 class ControlUnit(BlockUnit):
     def compile(self) -> None:
@@ -213,7 +207,3 @@ class ControlUnit(BlockUnit):
         ]
         self._emit_frame_class()
         self.prog.module.add("\n".join(lines))
-
-
-def unit_has_outs(unit: BlockUnit) -> bool:
-    return has_outs(list(unit.decl.params))
