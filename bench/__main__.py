@@ -14,6 +14,7 @@ SUITES = {
     "p4rt": "bench.p4rt",
     "te": "bench.te",
     "semantic": "bench.semantic",
+    "dataplane": "bench.dataplane",
 }
 
 
