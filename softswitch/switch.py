@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from softswitch.codegen.program import CompiledProgram, DirectCounter, DirectMeter, compile_program
+from softswitch.codegen.rt import ValueSet
 from softswitch.frontend.elaborate import CheckedProgram
 from softswitch.pipeline import Digest, Pipeline
 from softswitch.runtime.actions import ActionCall, EntryAction, GroupRef, MemberRef
 from softswitch.runtime.clock import Clock, MonotonicClock, VirtualClock
-from softswitch.runtime.errors import InvalidArgumentError, NotFoundError
+from softswitch.runtime.errors import InvalidArgumentError, NotFoundError, ResourceExhaustedError
 from softswitch.runtime.externs import CounterArray, MeterArray, MeterRate, RegisterArray
 from softswitch.runtime.profiles import ActionProfile, GroupMember
 from softswitch.runtime.replication import CloneSession, CloneSessions, MulticastEngine, Replica
@@ -427,6 +428,22 @@ class Switch:
     def register_reset(self, name: str) -> None:
         with self._lock:
             self.register(name).reset()
+
+    # ---- parser value sets
+
+    def value_set(self, name: str) -> ValueSet:
+        return resolve_name("value set", name, self.program.value_sets)[1]
+
+    def value_set_set(self, name: str, members: Sequence[tuple[int, int]]) -> None:
+        """Replace a ``value_set``'s members with ``(value, mask)`` pairs (P4Runtime style)."""
+        with self._lock:
+            vs = self.value_set(name)
+            if len(members) > vs.size:
+                raise ResourceExhaustedError(f"value set {vs.name} holds at most {vs.size} members")
+            for value, mask in members:
+                if value < 0 or mask < 0:
+                    raise InvalidArgumentError(f"value set {vs.name}: negative value or mask")
+            vs.members = [(value & mask, mask) for value, mask in members]
 
     # ---- packet replication
 

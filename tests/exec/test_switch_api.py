@@ -142,3 +142,15 @@ def test_truncated_and_empty_packets_never_raise(sw: Switch) -> None:
     outs = sw.take_outputs()
     assert len(outs) == 40
     assert outs[5] == (1, packet(1, 2)[:5])
+
+
+def test_parser_value_set_members_select_states() -> None:
+    sw = Switch.from_file(Path(__file__).parent / "api" / "value_set.p4", clock=VirtualClock())
+    frame = bytes(12) + b"\x88\x47" + b"\x00\x01"
+    sw.inject(0, frame)
+    sw.value_set_set("tagged_types", [(0x8800, 0xFF00)])
+    sw.inject(0, frame)
+    assert [port for port, _ in sw.take_outputs()] == [1, 2]
+    with pytest.raises(RuntimeApiError):
+        sw.value_set_set("tagged_types", [(1, 0xFFFF)] * 5)
+    assert sw.value_set("tagged_types").members == [(0x8800, 0xFF00)]
