@@ -156,11 +156,14 @@ class Pipeline:
         prog = self.program
         hdr, meta, sm = prog.header_class(), prog.meta_class(), prog.std_meta_class()
         data = job.data
-        sm.f_ingress_port = job.port
         sm.f_instance_type = job.instance_type
         sm.f_packet_length = len(data)
-        sm.f_ingress_global_timestamp = self._now_us()
-        if job.preserved is not None:
+        if job.preserved is None:
+            # simple_switch sets these when a packet is received from a port only; a
+            # resubmitted or recirculated packet starts from reset metadata.
+            sm.f_ingress_port = job.port
+            sm.f_ingress_global_timestamp = self._now_us()
+        else:
             old_meta, old_sm, copier = job.preserved
             copier(old_meta, old_sm, meta, sm)
         pkt = self._pkt
@@ -212,7 +215,11 @@ class Pipeline:
             return
         prog = self.program
         c_hdr, c_meta, c_sm = prog.header_class(), prog.meta_class(), prog.std_meta_class()
-        payload = self._parse_packet(job.data, c_hdr, prog.meta_class(), prog.std_meta_class())
+        # Re-parse the packet as it entered ingress (the parser may branch on the port);
+        # the clone's metadata is then reset but for the preserved field list.
+        parse_sm = prog.std_meta_class()
+        parse_sm.f_ingress_port = job.port
+        payload = self._parse_packet(job.data, c_hdr, prog.meta_class(), parse_sm)
         copier(meta, sm, c_meta, c_sm)
         c_sm.f_instance_type = INGRESS_CLONE
         clone = _EgressItem(c_hdr, c_meta, c_sm, payload, len(job.data), job.port, job.passes)
