@@ -8,6 +8,7 @@ STAMP       := $(VENV)/.installed
 SCENARIO    ?= failure
 TOPOLOGY    ?= small
 HEADLESS    ?=
+QUICK       ?=
 PYTEST_ARGS ?=
 
 # Debian packages: binary that must exist -> package that provides it.
@@ -21,7 +22,7 @@ test: deps-apt $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
 run: deps-apt $(STAMP)
-	$(PY) -m topologies.run --scenario $(SCENARIO) --topology $(TOPOLOGY) $(if $(HEADLESS),--headless)
+	$(PY) -m topologies.run --scenario $(SCENARIO) --topology $(TOPOLOGY) $(if $(HEADLESS),--headless) $(if $(QUICK),--quick)
 
 bench: deps-apt $(STAMP)
 	$(PY) -m bench
