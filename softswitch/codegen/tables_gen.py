@@ -81,6 +81,15 @@ def const_int(e: ast.Expression | None, what: str) -> int:
     return int(value)
 
 
+def const_bool(e: ast.Expression | None) -> bool | None:
+    """A boolean table property (``support_timeout = true``), None when absent or not constant."""
+    if e is None:
+        return None
+    if isinstance(e.const_value, bool):
+        return e.const_value
+    return e.value if isinstance(e, ast.BoolLiteral) else None
+
+
 def unsigned(value: int, width: int) -> int:
     return value & ((1 << width) - 1)
 
@@ -134,9 +143,7 @@ class TableCompiler:
         size_prop = decl.property("size")
         size = const_int(size_prop.value, "size") if size_prop is not None else 1024
         timeout = decl.property("support_timeout")
-        idle = (
-            timeout is not None and timeout.value is not None and timeout.value.const_value is True
-        )
+        idle = timeout is not None and const_bool(timeout.value) is True
         table = Table(
             name,
             match_keys,
@@ -334,9 +341,7 @@ class TableCompiler:
                 bmv2.append(const_int(value, "@priority") if value is not None else i + 1)
             return [_SMALLER_WINS_BASE - p for p in bmv2]
         largest = decl.property("largest_priority_wins")
-        largest_wins = (
-            largest is None or largest.value is None or largest.value.const_value is not False
-        )
+        largest_wins = largest is None or const_bool(largest.value) is not False
         delta_prop = decl.property("priority_delta")
         delta = const_int(delta_prop.value, "priority_delta") if delta_prop is not None else 1
         values: list[int] = []

@@ -154,3 +154,15 @@ def test_parser_value_set_members_select_states() -> None:
     with pytest.raises(RuntimeApiError):
         sw.value_set_set("tagged_types", [(1, 0xFFFF)] * 5)
     assert sw.value_set("tagged_types").members == [(0x8800, 0xFF00)]
+
+
+def test_idle_timeout_counts_from_the_last_hit() -> None:
+    clock = VirtualClock()
+    sw = Switch.from_file(Path(__file__).parent / "api" / "idle.p4", clock=clock)
+    sw.table_add("t", {"hdr.h.k": 1}, "NoAction", idle_timeout_ns=1000)
+    clock.advance_ns(500)
+    sw.inject(0, b"\x01")  # a hit restarts the timer
+    clock.advance_ns(800)
+    assert sw.expired_entries() == []
+    clock.advance_ns(300)
+    assert [name for name, _ in sw.expired_entries()] == ["ig.t"]
