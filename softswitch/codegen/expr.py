@@ -79,7 +79,7 @@ class ExprCompiler:
             return repr(self.enum_value(value, t, node))
         if isinstance(value, str):
             return repr(value)
-        raise CodegenError(f"{where(node)}: unsupported constant {value!r}")
+        raise CodegenError(f"{where(node)}: unsupported constant of kind {type(value).__name__}")
 
     def enum_value(self, value: T.EnumValue, t: T.P4Type | None, node: ast.Node) -> int:
         if value.value is not None:

@@ -109,7 +109,7 @@ class FunctionUnit:
     def table_fn(self, decl: ast.TableDecl) -> str:
         raise CodegenError(f"{where(decl)}: functions cannot apply tables")
 
-    def subunit(self, decl: ast.InstanceDecl) -> tuple[str, list[ast.Parameter]]:
+    def subunit(self, decl: ast.Declaration) -> tuple[str, list[ast.Parameter]]:
         raise CodegenError(f"{where(decl)}: functions cannot apply controls")
 
     def extern_obj(self, decl: ast.Declaration) -> str:
@@ -135,6 +135,7 @@ class ProgramCompiler:
         self._action_ids: dict[ast.ActionDecl, int] = {}
         self._functions: dict[ast.FunctionDecl, str] = {}
         self._units: dict[int, BlockUnit] = {}
+        self._extern_names: dict[int, str] = {}
         self._table_names: dict[tuple[int, int], str] = {}
         for fq, decl, owner in checked.tables():
             self._table_names[(id(owner), id(decl))] = fq
@@ -202,6 +203,14 @@ class ProgramCompiler:
         return self.module.bind(vs, f"vs_{decl.name}")
 
     def create_extern(self, inst: Instance) -> str:
+        """The module global holding ``inst``'s runtime object (one per instance, even when
+        the instance is passed to several controls)."""
+        name = self._extern_names.get(id(inst))
+        if name is None:
+            name = self._extern_names[id(inst)] = self._new_extern(inst)
+        return name
+
+    def _new_extern(self, inst: Instance) -> str:
         ext = strip(inst.type)
         kind = ext.name if isinstance(ext, T.ExternType) else ""
         args = inst.ctor_args

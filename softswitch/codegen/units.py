@@ -18,10 +18,10 @@ from softswitch.codegen.stmt import StmtCompiler
 from softswitch.codegen.values import CodegenError
 from softswitch.frontend import ast
 from softswitch.frontend import types as T
+from softswitch.frontend.elaborate import Instance
 
 if TYPE_CHECKING:
     from softswitch.codegen.program import ProgramCompiler
-    from softswitch.frontend.elaborate import Instance
 
 D = ast.Direction
 
@@ -72,7 +72,7 @@ class BlockUnit:
         self.calls = CallCompiler(self, self.ex)
         self._actions: dict[ast.ActionDecl, str] = {}
         self._tables: dict[ast.TableDecl, str] = {}
-        self._subunits: dict[ast.InstanceDecl, tuple[str, list[ast.Parameter]]] = {}
+        self._subunits: dict[ast.Declaration, tuple[str, list[ast.Parameter]]] = {}
         self._externs: dict[ast.Declaration, str] = {}
         self.frame_class = prog.module.fresh(f"Frame_{instance.name}")
         self._frame_slots: list[str] = []
@@ -103,7 +103,7 @@ class BlockUnit:
             self._tables[decl] = name
         return name
 
-    def subunit(self, decl: ast.InstanceDecl) -> tuple[str, list[ast.Parameter]]:
+    def subunit(self, decl: ast.Declaration) -> tuple[str, list[ast.Parameter]]:
         found = self._subunits.get(decl)
         if found is None:
             raise CodegenError(f"{where(decl)}: {decl.name} is not a parser or control instance")
@@ -127,7 +127,10 @@ class BlockUnit:
             prologue.append(f"fr.{slot} = {slot}")
         for p in self.decl.ctor_params:
             value = self.instance.ctor_args.get(p.name)
-            self.names[p] = self.ex.const(value, p.type, p) if value is not None else "None"
+            if isinstance(value, Instance):
+                self._bind_instance(p, value)  # a control/parser/extern passed by the creator
+            else:
+                self.names[p] = self.ex.const(value, p.type, p) if value is not None else "None"
         for local in self.decl.locals:
             prologue += self._setup_local(local)
         return prologue
@@ -151,11 +154,7 @@ class BlockUnit:
             child = self.instance.children.get(local.name)
             if child is None:
                 raise CodegenError(f"{where(local)}: instance {local.name} was not elaborated")
-            if isinstance(child.type, T.ControlType | T.ParserType):
-                unit = self.prog.compile_unit(child, self.stage)
-                self._subunits[local] = (unit.apply_fn, list(unit.decl.params))
-            else:
-                self._externs[local] = self.prog.create_extern(child)
+            self._bind_instance(local, child)
             return []
         if isinstance(local, ast.ValueSetDecl):
             self._externs[local] = self.names[local] = self.prog.create_value_set(
@@ -163,6 +162,13 @@ class BlockUnit:
             )
             return []
         return []  # actions and tables compile on first use; constants fold
+
+    def _bind_instance(self, decl: ast.Declaration, inst: Instance) -> None:
+        if isinstance(inst.type, T.ControlType | T.ParserType):
+            unit = self.prog.compile_unit(inst, self.stage)
+            self._subunits[decl] = (unit.apply_fn, list(unit.decl.params))
+        else:
+            self._externs[decl] = self.prog.create_extern(inst)
 
     def _emit_frame_class(self) -> None:
         self.prog.module.add(
