@@ -31,6 +31,10 @@ FRAGMENTS = frozenset({"arith-inline-skeleton"})
 
 # (check, program) -> why it fails today. check is compile, p4info, stf or error.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("error", "constructor_e"): (
+        "an extern constructor declared with a return type (`void X();` in extern X) is "
+        "accepted; only the missing main is reported (FINDINGS.md #5)"
+    ),
     ("stf", "issue1566-bmv2"): (
         "codegen: a control instance passed as a constructor argument is an unsupported "
         "constant (FINDINGS.md #3)"
@@ -43,12 +47,16 @@ ERROR_LINES: dict[str, frozenset[int]] = {
     "action-bind": frozenset({22, 23}),
     "binary_e": frozenset({23, 24, 26, 27, 29, 30}),
     "bitExtract_e": frozenset({16, 17, 18}),
+    "call-table": frozenset({15}),
     "call1_e": frozenset({11}),
     "compound-shift-err": frozenset({25, 26}),
+    "const1_e": frozenset({10, 12}),
     "const_e": frozenset({18}),
+    "constructor_e": frozenset({18}),
     "decl-enum-with-duplicate-fields": frozenset({6}),
     "decl-parser-with-duplicate-state-names": frozenset({5}),
     "default-last-switch": frozenset({17, 18, 19}),
+    "default_action": frozenset({21}),
     "default_action1": frozenset({14}),
     "div0": frozenset({9, 10, 11, 12}),
     "div3": frozenset({19}),
