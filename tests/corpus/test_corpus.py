@@ -35,10 +35,6 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
         "an extern constructor declared with a return type (`void X();` in extern X) is "
         "accepted; only the missing main is reported (FINDINGS.md #5)"
     ),
-    ("stf", "issue1566-bmv2"): (
-        "codegen: a control instance passed as a constructor argument is an unsupported "
-        "constant (FINDINGS.md #3)"
-    ),
 }
 
 # Lines of each error program where p4c reports an error: our first diagnostic must be on one.
