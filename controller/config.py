@@ -20,32 +20,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from controller.topology import (
-    Topology,
-    TopologyError,
-    _List,
-    _Map,
-    _Parser,
-    parse_delay,
-)
+from controller.contract import CLASS_NAMES, QDEPTH_MAX, QUEUE_MAX, Contract, parse_contract
+from controller.topology import Topology, parse_delay
 from controller.wire import TrafficClass
+from controller.yamlsource import LineList, LineMap, SourceError, SourceParser
 
 #: Widths of the P4 fields the thresholds end up in (p4src/include/control/*.p4).
-QDEPTH_MAX = (1 << 19) - 1
 U8_MAX, U16_MAX, U32_MAX = 0xFF, 0xFFFF, 0xFFFFFFFF
 #: SEM urgency is 8 bits; v1model has 8 priority queues (QueuePriority_t is 3 bits).
 URGENCY_MAX = 255
-QUEUE_MAX = 7
-
-CLASS_NAMES = {c.name.lower(): c for c in TrafficClass}
 
 
-class ConfigError(TopologyError):
-    """A controller config (or a policy/thresholds update) is invalid: `file:line: field: msg`.
-
-    A subclass of TopologyError because both come from the same YAML checker and callers that
-    load both usually report them the same way.
-    """
+class ConfigError(SourceError):
+    """A controller config (or a policy/thresholds update) is invalid: `file:line: field: msg`."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,6 +162,8 @@ class ControllerConfig:
     te: TeSettings = field(default_factory=TeSettings)
     thresholds: Thresholds = field(default_factory=Thresholds)
     policy: Policy = field(default_factory=Policy)
+    #: Keys, auth policy, quantization, buffering, compute pools, experts (controller.contract).
+    contract: Contract = field(default_factory=Contract)
     #: Line of each cross-reference, for errors found when checking against a topology.
     _refs: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -227,6 +216,9 @@ class ControllerConfig:
         for host in sorted(self.policy.sem_aware_hosts):
             if host not in topology.hosts:
                 raise self._ref_error("policy.sem_aware_hosts", f"unknown host {host!r}")
+        for path, tenant in self.contract.tenant_refs():
+            if tenant not in topology.tenants:
+                raise self._ref_error(path, f"unknown tenant {tenant!r}")
         for node in topology.switches.values():
             if node.device_id + 1 >= self.node_network.num_addresses:
                 raise self._ref_error(
@@ -250,6 +242,9 @@ class ControllerConfig:
     def with_thresholds(self, thresholds: Thresholds) -> ControllerConfig:
         return replace(self, thresholds=thresholds)
 
+    def with_contract(self, contract: Contract) -> ControllerConfig:
+        return replace(self, contract=contract)
+
 
 def parse_thresholds(text: str, source: str = "<request>") -> Thresholds:
     """A `thresholds:` section on its own (what `PUT /api/v1/thresholds` takes)."""
@@ -260,48 +255,29 @@ def parse_thresholds(text: str, source: str = "<request>") -> Thresholds:
 def parse_policy(text: str, source: str = "<request>") -> Policy:
     """A `policy:` section on its own (what `PUT /api/v1/policy` takes); no tenant limits."""
     parser = _ConfigParser(source, Path.cwd())
-    return parser.policy(parser.document(text), "policy", _Map())
+    return parser.policy(parser.document(text), "policy", LineMap.empty(1))
 
 
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
 
-class _ConfigParser(_Parser):
-    """The topology's YAML checker (lines, unknown keys, types) applied to the config schema."""
+class _ConfigParser(SourceParser):
+    """The YAML checker (lines, unknown keys, types) applied to the config schema."""
+
+    error = ConfigError
 
     def __init__(self, source: str, base: Path) -> None:
         super().__init__(source)
         self.base = base
         self.refs: dict[str, int] = {}
 
-    def fail(self, line: int, field_path: str, message: str) -> ConfigError:
-        return ConfigError(self.source, line, field_path, message)
-
-    def document(self, text: str) -> _Map:
-        return self._load(text)
+    def document(self, text: str) -> LineMap:
+        return self.load(text)
 
     # -- typed field helpers ----------------------------------------------------------------
 
-    def _section_map(
-        self, entry: _Map, key: str, path: str, required: set[str], optional: set[str]
-    ) -> _Map:
-        value = entry.get(key, _Map())
-        if not isinstance(value, _Map):
-            raise self.fail(entry.key_lines[key], path, "expected a mapping")
-        if not hasattr(value, "line"):
-            value.line, value.key_lines = entry.line, {}
-        return self._fields(value, value.line, path, required, optional)
-
-    def _int(self, entry: _Map, key: str, path: str, low: int, high: int, default: int) -> int:
-        value: int = self._value(entry, key, path, int, default)
-        if key in entry and not low <= value <= high:
-            raise self.fail(
-                entry.key_lines[key], f"{path}.{key}", f"must be in {low}..{high}, got {value}"
-            )
-        return value
-
-    def _fraction(self, entry: _Map, key: str, path: str, default: float) -> float:
+    def _fraction(self, entry: LineMap, key: str, path: str, default: float) -> float:
         if key not in entry:
             return default
         value = entry[key]
@@ -311,7 +287,7 @@ class _ConfigParser(_Parser):
             )
         return float(value)
 
-    def _time(self, entry: _Map, key: str, path: str, default: float, high_s: float) -> float:
+    def _time(self, entry: LineMap, key: str, path: str, default: float, high_s: float) -> float:
         """A duration with a unit ("10ms"); bounded by what the P4 field can hold."""
         if key not in entry:
             return default
@@ -321,7 +297,7 @@ class _ConfigParser(_Parser):
                 f"{path}.{key}",
                 f"expected a duration with a unit like 10ms, got {entry[key]!r}",
             )
-        seconds = self._measure(entry, key, path, parse_delay)
+        seconds = self.measure(entry, key, path, parse_delay)
         if not 0 < seconds <= high_s:
             raise self.fail(
                 entry.key_lines[key],
@@ -330,11 +306,11 @@ class _ConfigParser(_Parser):
             )
         return seconds
 
-    def _path(self, entry: _Map, key: str, path: str) -> Path | None:
+    def _path(self, entry: LineMap, key: str, path: str) -> Path | None:
         if key not in entry:
             return None
         self.refs[path + "." + key] = entry.key_lines[key]
-        return self.base / Path(self._value(entry, key, path, str))
+        return self.base / Path(self.value(entry, key, path, str))
 
     def _address(self, text: Any, line: int, path: str) -> tuple[str, int]:
         host, sep, port = str(text).rpartition(":")
@@ -346,8 +322,8 @@ class _ConfigParser(_Parser):
 
     # -- sections -----------------------------------------------------------------------------
 
-    def config(self, document: _Map) -> ControllerConfig:
-        doc = self._fields(
+    def config(self, document: LineMap) -> ControllerConfig:
+        doc = self.fields(
             document,
             1,
             "<document>",
@@ -365,41 +341,47 @@ class _ConfigParser(_Parser):
                 "thresholds",
                 "tenants",
                 "policy",
+                "auth",
+                "quantization",
+                "buffering",
+                "pools",
+                "experts",
                 "description",
             },
         )
         for key, line in doc.key_lines.items():
             self.refs[key] = line
-        switches = self._section_map(
+        switches = self.mapping(
             doc, "switches", "switches", set(), {"host", "port_base", "addresses"}
         )
         addresses = self._addresses(switches)
         api_host, api_port = "127.0.0.1", 9090
         if "api" in doc:
             api_host, api_port = self._address(doc["api"], doc.key_lines["api"], "api")
-        tenants = doc.get("tenants", _Map())
+        tenants = doc.get("tenants", LineMap.empty(1))
         return ControllerConfig(
             source=self.source,
             topology=self._path(doc, "topology", "<document>"),
-            switch_host=self._value(switches, "host", "switches", str, "127.0.0.1"),
-            port_base=self._int(switches, "port_base", "switches", 1, 65535, 0) or None,
+            switch_host=self.value(switches, "host", "switches", str, "127.0.0.1"),
+            port_base=self.integer(switches, "port_base", "switches", 1, 65535, 0) or None,
             addresses=addresses,
             pipeline=self._pipeline(doc),
-            election_id=self._int(doc, "election_id", "<document>", 1, U32_MAX, 10),
+            election_id=self.integer(doc, "election_id", "<document>", 1, U32_MAX, 10),
             api_host=api_host,
             api_port=api_port,
             event_log=self._path(doc, "event_log", "<document>"),
             node_network=self._network(doc),
-            probes=self._value(doc, "probes", "<document>", bool, True),
+            probes=self.value(doc, "probes", "<document>", bool, True),
             te=self._te(doc),
             thresholds=self.thresholds(doc, "thresholds"),
             policy=self.policy(doc, "policy", tenants),
+            contract=parse_contract(self, doc, self.refs),
             _refs=self.refs,
         )
 
-    def _addresses(self, switches: _Map) -> dict[str, str]:
-        table = switches.get("addresses", _Map())
-        if not isinstance(table, _Map):
+    def _addresses(self, switches: LineMap) -> dict[str, str]:
+        table = switches.get("addresses", LineMap.empty(switches.line))
+        if not isinstance(table, LineMap):
             raise self.fail(
                 switches.key_lines["addresses"], "switches.addresses", "expected a mapping"
             )
@@ -412,8 +394,8 @@ class _ConfigParser(_Parser):
         self.refs.setdefault("switches", switches.line)
         return addresses
 
-    def _pipeline(self, doc: _Map) -> PipelineFiles:
-        section = self._section_map(
+    def _pipeline(self, doc: LineMap) -> PipelineFiles:
+        section = self.mapping(
             doc,
             "pipeline",
             "pipeline",
@@ -425,7 +407,7 @@ class _ConfigParser(_Parser):
             device_config=self._path(section, "device_config", "pipeline"),
             program=self._path(section, "program", "pipeline"),
         )
-        includes = self._value(section, "include_dirs", "pipeline", list, _List())
+        includes = self.value(section, "include_dirs", "pipeline", list, LineList())
         if not all(isinstance(i, str) for i in includes):
             raise self.fail(
                 section.key_lines["include_dirs"],
@@ -442,21 +424,21 @@ class _ConfigParser(_Parser):
             raise self.fail(section.line, "pipeline", "p4info and device_config go together")
         return files
 
-    def _network(self, doc: _Map) -> ipaddress.IPv4Network:
-        text = self._value(doc, "node_network", "<document>", str, "10.255.0.0/16")
+    def _network(self, doc: LineMap) -> ipaddress.IPv4Network:
+        text = self.value(doc, "node_network", "<document>", str, "10.255.0.0/16")
         try:
             return ipaddress.IPv4Network(text)
         except ValueError as exc:
             raise self.fail(doc.key_lines["node_network"], "node_network", str(exc)) from exc
 
-    def _te(self, doc: _Map) -> TeSettings:
-        te = self._section_map(
+    def _te(self, doc: LineMap) -> TeSettings:
+        te = self.mapping(
             doc, "te", "te", set(), {"k_paths", "max_group_weight", "debounce", "max_delay"}
         )
         defaults = TeSettings()
         settings = TeSettings(
-            k_paths=self._int(te, "k_paths", "te", 1, 64, defaults.k_paths),
-            max_group_weight=self._int(
+            k_paths=self.integer(te, "k_paths", "te", 1, 64, defaults.k_paths),
+            max_group_weight=self.integer(
                 te, "max_group_weight", "te", 1, 4096, defaults.max_group_weight
             ),
             debounce_s=self._time(te, "debounce", "te", defaults.debounce_s, 10.0),
@@ -466,8 +448,8 @@ class _ConfigParser(_Parser):
             raise self.fail(te.line, "te.max_delay", "must not be shorter than te.debounce")
         return settings
 
-    def thresholds(self, doc: _Map, path: str) -> Thresholds:
-        section = self._section_map(
+    def thresholds(self, doc: LineMap, path: str) -> Thresholds:
+        section = self.mapping(
             doc,
             path,
             path,
@@ -483,21 +465,19 @@ class _ConfigParser(_Parser):
             },
         )
         d = Thresholds()
-        pair: Callable[[str], _Map] = lambda key: self._section_map(  # noqa: E731
+        pair: Callable[[str], LineMap] = lambda key: self.mapping(  # noqa: E731
             section, key, f"{path}.{key}", set(), {"high", "low"}
         )
         queue, sojourn, util = pair("queue_depth"), pair("sojourn"), pair("utilization")
-        probe = self._section_map(
-            section, "probe", f"{path}.probe", set(), {"interval", "multiplier"}
-        )
-        fn = self._section_map(
+        probe = self.mapping(section, "probe", f"{path}.probe", set(), {"interval", "multiplier"})
+        fn = self.mapping(
             section, "fn", f"{path}.fn", set(), {"min_interval", "lifetime", "hop_limit"}
         )
         result = Thresholds(
-            queue_depth_high=self._int(
+            queue_depth_high=self.integer(
                 queue, "high", f"{path}.queue_depth", 1, QDEPTH_MAX, d.queue_depth_high
             ),
-            queue_depth_low=self._int(
+            queue_depth_low=self.integer(
                 queue, "low", f"{path}.queue_depth", 0, QDEPTH_MAX, d.queue_depth_low
             ),
             sojourn_high_s=self._time(
@@ -513,14 +493,14 @@ class _ConfigParser(_Parser):
             probe_interval_s=self._time(
                 probe, "interval", f"{path}.probe", d.probe_interval_s, U16_MAX / 1e6
             ),
-            probe_multiplier=self._int(
+            probe_multiplier=self.integer(
                 probe, "multiplier", f"{path}.probe", 1, U8_MAX, d.probe_multiplier
             ),
             fn_min_interval_s=self._time(
                 fn, "min_interval", f"{path}.fn", d.fn_min_interval_s, 60.0
             ),
             fn_lifetime_s=self._time(fn, "lifetime", f"{path}.fn", d.fn_lifetime_s, U16_MAX / 1e3),
-            fn_hop_limit=self._int(fn, "hop_limit", f"{path}.fn", 1, U8_MAX, d.fn_hop_limit),
+            fn_hop_limit=self.integer(fn, "hop_limit", f"{path}.fn", 1, U8_MAX, d.fn_hop_limit),
             status_window_s=self._time(section, "status_window", path, d.status_window_s, 60.0),
             flowlet_gap_s=self._time(section, "flowlet_gap", path, d.flowlet_gap_s, 60.0),
         )
@@ -537,13 +517,13 @@ class _ConfigParser(_Parser):
                 )
         return result
 
-    def policy(self, doc: _Map, path: str, tenants: Any) -> Policy:
-        section = self._section_map(doc, path, path, set(), {"rules", "sem_aware_hosts"})
+    def policy(self, doc: LineMap, path: str, tenants: Any) -> Policy:
+        section = self.mapping(doc, path, path, set(), {"rules", "sem_aware_hosts"})
         rules = []
-        for _, entry, line, rule_path in self._section(section, "rules"):
+        for _, entry, line, rule_path in self.section(section, "rules"):
             rules.append(self._rule(entry, line, f"{path}.{rule_path}"))
             self.refs[f"{path}.{rule_path}.tenant"] = line
-        hosts = self._value(section, "sem_aware_hosts", path, list, _List())
+        hosts = self.value(section, "sem_aware_hosts", path, list, LineList())
         if not all(isinstance(h, str) for h in hosts):
             raise self.fail(
                 section.key_lines["sem_aware_hosts"],
@@ -555,10 +535,10 @@ class _ConfigParser(_Parser):
         return Policy(tuple(rules), self._tenant_limits(tenants), frozenset(hosts))
 
     def _rule(self, entry: Any, line: int, path: str) -> PolicyRule:
-        entry = self._fields(entry, line, path, {"queue"}, {"tenant", "class", "urgency", "stage"})
+        entry = self.fields(entry, line, path, {"queue"}, {"tenant", "class", "urgency", "stage"})
         tclass = None
         if "class" in entry:
-            name = self._value(entry, "class", path, str)
+            name = self.value(entry, "class", path, str)
             if name not in CLASS_NAMES:
                 raise self.fail(
                     entry.key_lines["class"],
@@ -567,14 +547,14 @@ class _ConfigParser(_Parser):
                 )
             tclass = CLASS_NAMES[name]
         return PolicyRule(
-            queue=self._int(entry, "queue", path, 0, QUEUE_MAX, 0),
-            tenant=self._value(entry, "tenant", path, str),
+            queue=self.integer(entry, "queue", path, 0, QUEUE_MAX, 0),
+            tenant=self.value(entry, "tenant", path, str),
             traffic_class=tclass,
             urgency=self._urgency_range(entry, path),
-            stage=self._int(entry, "stage", path, 0, U8_MAX, 0) if "stage" in entry else None,
+            stage=self.integer(entry, "stage", path, 0, U8_MAX, 0) if "stage" in entry else None,
         )
 
-    def _urgency_range(self, entry: _Map, path: str) -> tuple[int, int]:
+    def _urgency_range(self, entry: LineMap, path: str) -> tuple[int, int]:
         if "urgency" not in entry:
             return (0, URGENCY_MAX)
         value, line = entry["urgency"], entry.key_lines["urgency"]
@@ -590,7 +570,7 @@ class _ConfigParser(_Parser):
         return bounds
 
     def _tenant_limits(self, tenants: Any) -> dict[str, int]:
-        if not isinstance(tenants, _Map):
+        if not isinstance(tenants, LineMap):
             raise self.fail(
                 self.refs.get("tenants", 0), "tenants", "expected a mapping of tenant names"
             )
@@ -598,6 +578,6 @@ class _ConfigParser(_Parser):
         for name, entry in tenants.items():
             path = f"tenants.{name}"
             self.refs[path] = tenants.key_lines[name]
-            entry = self._fields(entry, tenants.key_lines[name], path, {"max_urgency"}, set())
-            limits[name] = self._int(entry, "max_urgency", path, 0, URGENCY_MAX, 0)
+            entry = self.fields(entry, tenants.key_lines[name], path, {"max_urgency"}, set())
+            limits[name] = self.integer(entry, "max_urgency", path, 0, URGENCY_MAX, 0)
         return limits

@@ -44,6 +44,12 @@ class Metrics:
             ["level"],
             registry=self.registry,
         )
+        self.auth_failures = Counter(
+            "fantel_auth_failures",
+            "SEM/FN authentication failures reported by digest, by domain and result",
+            ["domain", "result"],
+            registry=self.registry,
+        )
         self.solve_seconds = Histogram(
             "fantel_te_solve_seconds", "TE solve time", buckets=_SECONDS, registry=self.registry
         )

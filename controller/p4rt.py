@@ -104,7 +104,8 @@ class Fleet:
             schema = switch.p4info
             desired = [_encode(e, schema) for e in self.desired(name)]
             # finsy annotates read() as a coroutine; it is an async generator.
-            reader = cast(AsyncIterator[fy.p4entity.P4Entity], switch.read(_READ_ALL))
+            requests = [*_READ_ALL, *_point_reads(desired)]
+            reader = cast(AsyncIterator[fy.p4entity.P4Entity], switch.read(requests))
             actual = [_encode(e, schema) async for e in reader]
             result = plan(desired, actual)
             for batch in _phases(result.updates):
@@ -118,6 +119,10 @@ class Fleet:
         names = [n for n in self._switches if self.ready(n)]
         plans = await asyncio.gather(*(self.sync(n) for n in names))
         return dict(zip(names, plans, strict=True))
+
+    async def write(self, name: str, entities: Sequence[fy.P4RegisterEntry]) -> None:
+        """MODIFY register cells outside the desired state (status writes: expert loads)."""
+        await self._switches[name].write([~e for e in entities])
 
     async def packet_out(self, name: str, payload: bytes, **metadata: int) -> None:
         await self._switches[name].write([fy.P4PacketOut(payload, **metadata)])
@@ -155,6 +160,26 @@ _READ_ALL = [
     fy.P4MulticastGroupEntry(),
     fy.P4CloneSessionEntry(),
 ]
+
+
+def _point_reads(desired: Iterable[p4r.Entity]) -> list[p4r.Entity]:
+    """Reads of the desired entities a wildcard read leaves out: default entries (P4Runtime
+    9.1: read only with `is_default_action` and the table id) and register cells. Without
+    them every sync would rewrite them although nothing changed."""
+    reads = []
+    for entity in desired:
+        kind = entity.WhichOneof("entity")
+        read = p4r.Entity()
+        if kind == "table_entry" and entity.table_entry.is_default_action:
+            read.table_entry.table_id = entity.table_entry.table_id
+            read.table_entry.is_default_action = True
+        elif kind == "register_entry":
+            read.register_entry.register_id = entity.register_entry.register_id
+            read.register_entry.index.index = entity.register_entry.index.index
+        else:
+            continue
+        reads.append(read)
+    return reads
 
 
 def _encode(entity: fy.p4entity.P4Entity | p4r.Entity, schema: fy.P4Schema) -> p4r.Entity:

@@ -26,7 +26,9 @@ from functools import cached_property
 
 import finsy as fy
 
+from controller import semantic
 from controller.config import URGENCY_MAX, ControllerConfig
+from controller.semantic import AuthDomain
 from controller.te import TeSolution
 from controller.topology import Topology
 from controller.wire import ObjectKind, PortType
@@ -67,6 +69,24 @@ def port_object_id(device_id: int, port: int) -> int:
     return (device_id << 16 | port) & 0xFFFFFFFF
 
 
+#: Reservation meters (p4src/include/control/reservation.p4): PIR = factor x CIR, so a flow
+#: may exceed its reservation by a quarter as best effort (yellow) before it is dropped (red);
+#: both buckets hold this much time at their rate, and at least two full-size frames.
+RESERVATION_PIR_FACTOR = 1.25
+RESERVATION_BURST_S = 0.01
+RESERVATION_MIN_BURST_BYTES = 2 * 1518
+
+
+@dataclass(frozen=True)
+class MeteredReservation:
+    """An admitted reservation as the edge meters see it: endpoints are host or switch names
+    (a switch stands for every host behind it), the rate in testbed bits per second."""
+
+    src: str
+    dst: str
+    rate_bps: float
+
+
 @dataclass(frozen=True)
 class Intent:
     """Everything the switches' state is derived from."""
@@ -74,6 +94,7 @@ class Intent:
     topology: Topology
     config: ControllerConfig
     solution: TeSolution
+    reservations: tuple[MeteredReservation, ...] = ()
 
     def node_ip(self, switch: str) -> ipaddress.IPv4Address:
         return self.config.node_network[self.topology.switches[switch].device_id + 1]
@@ -123,6 +144,9 @@ def switch_entities(intent: Intent, switch: str) -> list[fy.p4entity.P4Entity]:
         *_fast_reroute(intent, switch),
         *_semantic(intent, switch),
         *_thresholds(intent, switch),
+        *_authentication(intent),
+        *_contract_actions(intent, switch),
+        *_reservation_meters(intent, switch),
     ]
 
 
@@ -334,3 +358,101 @@ def _us(seconds: float) -> int:
 
 def _u32(value: float) -> int:
     return min(round(value), 0xFFFFFFFF)
+
+
+def _authentication(intent: Intent) -> Iterable[fy.p4entity.P4Entity]:
+    """Tenants' SEM keys and policy, the FN keys every switch verifies with, and the key it
+    signs its own FNs with (key id 0: unsigned). All keys of a rotation are installed."""
+    contract, tenants = intent.config.contract, intent.topology.tenants
+    for name, auth in sorted(contract.sem_auth.items()):
+        tenant_id = tenants[name].id
+        yield semantic.auth_policy_entry(AuthDomain.SEM, tenant_id, downgrade=auth.downgrade)
+        for key in auth.keys:
+            yield semantic.auth_key_entry(AuthDomain.SEM, tenant_id, key.key_id, key.key)
+    if contract.fn_keys:
+        yield semantic.auth_policy_entry(AuthDomain.FN, 0, downgrade=False)
+        for key in contract.fn_keys:
+            yield semantic.auth_key_entry(AuthDomain.FN, 0, key.key_id, key.key)
+    signing = contract.fn_signing()
+    if signing is not None:
+        yield semantic.fn_signing_entry(signing.key_id, signing.key)
+    else:
+        yield fy.P4TableEntry(
+            "fn_signing",
+            action=fy.P4TableAction("set_fn_signing_key", key_id=0, k0=0, k1=0),
+            is_default_action=True,
+        )
+
+
+def _contract_actions(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
+    """Quantization thresholds on every egress port, buffering classes, compute pools (healthy
+    endpoints only; a pool with none is left out so its traffic keeps its destination) and
+    the expert registry. Earlier rules win: priorities count down from the number of rules."""
+    contract, tenants = intent.config.contract, intent.topology.tenants
+    rules = contract.quantization
+    for port in intent.topology.port_map(switch):
+        for index, rule in enumerate(rules):
+            yield semantic.quantize_threshold_entry(
+                port, rule.traffic_class, rule.queue_depth, priority=len(rules) - index
+            )
+    for index, bulk in enumerate(contract.buffering):
+        yield semantic.buffer_policy_entry(
+            None if bulk.tenant is None else tenants[bulk.tenant].id,
+            bulk.traffic_class,
+            bulk_priority=bulk.bulk_queue,
+            promoted_priority=bulk.promoted_queue,
+            idle_gap_us=_us(bulk.idle_gap_s),
+            priority=len(contract.buffering) - index,
+        )
+    pools = list(contract.pools.values())
+    for index, pool in enumerate(pools):
+        if pool.healthy:
+            yield from semantic.affinity_pool_entities(
+                pool.pool_id,
+                tenant_id=tenants[pool.tenant].id,
+                affinity_kind=int(pool.affinity),
+                healthy_endpoints=pool.healthy,
+                task_id=pool.task_id,
+                affinity_id=pool.affinity_id,
+                priority=len(pools) - index,
+            )
+    for expert in sorted(contract.experts.values(), key=lambda e: e.expert_id):
+        yield from semantic.expert_entities(
+            expert.expert_id, expert.address, enabled=expert.enabled
+        )
+
+
+def _reservation_meters(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
+    """One metered entry per (source, destination) at the source's edge switch; reservations
+    with the same endpoints share it with the sum of their rates. A host endpoint matches its
+    address; a switch as source matches every host on it (the meter only sees host ports), a
+    switch as destination matches its next id. More specific entries win."""
+    topo = intent.topology
+    rates: dict[tuple[str, str], float] = {}
+    for r in intent.reservations:
+        src_switch = topo.hosts[r.src].switch if r.src in topo.hosts else r.src
+        if src_switch == switch:
+            rates[r.src, r.dst] = rates.get((r.src, r.dst), 0.0) + r.rate_bps
+    for (src, dst), rate_bps in sorted(rates.items()):
+        match: dict[str, object] = {}
+        if src in topo.hosts:
+            match["ipv4_src"] = (str(topo.hosts[src].ip.ip), 0xFFFFFFFF)
+        if dst in topo.hosts:
+            match["ipv4_dst"] = (str(topo.hosts[dst].ip.ip), 0xFFFFFFFF)
+        else:
+            match["next_id"] = (switch_next_id(topo.switches[dst].device_id), 0xFFFF)
+        cir = rate_bps / 8
+        pir = cir * RESERVATION_PIR_FACTOR
+        yield fy.P4TableEntry(
+            "reservation_meters",
+            match=fy.P4TableMatch(match),
+            action=fy.P4TableAction("police"),
+            priority=len(match),
+            meter_config=fy.P4MeterConfig(
+                cir=round(cir), cburst=_burst(cir), pir=round(pir), pburst=_burst(pir)
+            ),
+        )
+
+
+def _burst(bytes_per_s: float) -> int:
+    return max(round(bytes_per_s * RESERVATION_BURST_S), RESERVATION_MIN_BURST_BYTES)

@@ -18,8 +18,10 @@ the next round.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import pathlib
+import secrets
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping, Sequence
@@ -31,12 +33,15 @@ import finsy as fy
 from scapy.layers.l2 import Ether
 
 from controller.config import ConfigError, ControllerConfig, PipelineFiles, Policy, Thresholds
+from controller.contract import AuthKey
 from controller.eventlog import EventLog
+from controller.halfsiphash import KEY_LEN
 from controller.metrics import Metrics
 from controller.notifications import Condition, Notification, ObjectRef, SoftState
 from controller.p4rt import Fleet, FleetHandlers, Pipeline, SwitchTarget
-from controller.programming import Intent, node_mac, switch_entities
+from controller.programming import Intent, MeteredReservation, node_mac, switch_entities
 from controller.reconcile import Plan
+from controller.semantic import AuthDomain, AuthResult, expert_load_entry
 from controller.te import AdmissionError, TeSolution, TrafficEngine
 from controller.te.paths import Arc, Pair, Path
 from controller.topology import Topology
@@ -45,6 +50,7 @@ from controller.wire import EtherTypes, MetricKind, ObjectKind, Probe, StatusLev
 LOG = logging.getLogger(__name__)
 
 STATUS_DIGEST = "status_digest_t"
+AUTH_DIGEST = "auth_digest_t"
 #: How often expiry of soft state and reservations is checked.
 HOUSEKEEPING_INTERVAL_S = 0.05
 
@@ -126,8 +132,12 @@ class ControllerService:
         self.base_demands: dict[Pair, float] = {}
         self._boosts: dict[ObjectRef, tuple[Pair, float]] = {}
         self._expiry: dict[str, float | None] = {}
+        #: task -> its endpoints as given (host or switch names), for the edge meters.
+        self._metered: dict[str, tuple[str, str]] = {}
         #: (link, from switch) -> measured utilization (status digests and status FNs).
         self.measured: dict[Arc, float] = {}
+        #: (domain, result) -> authentication failures reported by digest.
+        self.auth_failures: dict[tuple[str, str], int] = {}
         self.solution: TeSolution = self.engine.solve()
         self.solves = 0
         self._note_solution(self.solution)
@@ -140,7 +150,7 @@ class ControllerService:
                 packet_in=self._on_packet_in,
                 digest=self._on_digest,
                 ready=self._on_ready,
-                digest_ids=(STATUS_DIGEST,),
+                digest_ids=(STATUS_DIGEST, AUTH_DIGEST),
             ),
             election_id=config.election_id,
         )
@@ -238,6 +248,7 @@ class ControllerService:
         )
         for task in solution.displaced_reservations:
             self._expiry.pop(task, None)
+            self._metered.pop(task, None)
         await self.install("te")
 
     async def install(self, why: str) -> dict[str, Plan]:
@@ -271,7 +282,12 @@ class ControllerService:
             self.metrics.planned_utilization.labels(link, tail).set(value)
 
     def intent(self) -> Intent:
-        return Intent(self.topology, self.config, self.solution)
+        reservations = tuple(
+            MeteredReservation(*self._metered[task], r.rate_bps)
+            for task, r in sorted(self.engine.reservations.items())
+            if task in self._metered
+        )
+        return Intent(self.topology, self.config, self.solution, reservations)
 
     def _desired(self, switch: str) -> list[fy.p4entity.P4Entity]:
         return switch_entities(self.intent(), switch)
@@ -347,7 +363,11 @@ class ControllerService:
 
     async def _on_digest(self, switch: str, digests: fy.P4DigestList) -> None:
         for data in digests:
-            if isinstance(data, Mapping):
+            if not isinstance(data, Mapping):
+                continue
+            if digests.digest_id == AUTH_DIGEST:
+                self.handle_auth_failure(switch, {k: int(v) for k, v in data.items()})
+            else:
                 await self.handle_status(
                     switch,
                     int(data["node_id"]),
@@ -368,6 +388,43 @@ class ControllerService:
         arc = self._measure(target, load)
         if arc is not None and level == StatusLevel.HIGH and self._scale_demands(arc):
             self._touch(f"high load on {arc[0]}")
+
+    def handle_auth_failure(self, switch: str, digest: Mapping[str, int]) -> None:
+        """An `auth_digest_t`: a SEM or FN failed its tag check (dropped or downgraded)."""
+        try:
+            domain, result = AuthDomain(digest["domain"]), AuthResult(digest["result"])
+        except (KeyError, ValueError) as exc:
+            self.events.record("bad_digest", switch=switch, digest=dict(digest), error=str(exc))
+            return
+        labels = (domain.name.lower(), result.name.lower())
+        self.metrics.auth_failures.labels(*labels).inc()
+        self.auth_failures[labels] = self.auth_failures.get(labels, 0) + 1
+        tenant = next(
+            (t.name for t in self.topology.tenants.values() if t.id == digest.get("tenant_id")),
+            None,
+        )
+        LOG.warning(
+            "%s: %s authentication failure (%s) on port %s, tenant %s key %s from %s",
+            switch,
+            *labels,
+            digest.get("port"),
+            tenant,
+            digest.get("key_id"),
+            ipaddress.IPv4Address(digest.get("ipv4_src", 0)),
+        )
+        self.events.record(
+            "auth_failure",
+            switch=switch,
+            domain=labels[0],
+            result=labels[1],
+            port=digest.get("port"),
+            tenant=tenant,
+            tenant_id=digest.get("tenant_id"),
+            key_id=digest.get("key_id"),
+            subject=digest.get("subject"),
+            ipv4_src=str(ipaddress.IPv4Address(digest.get("ipv4_src", 0))),
+            switch_ts_us=digest.get("timestamp"),
+        )
 
     def _measure(self, target: ObjectRef, load_bytes: int) -> Arc | None:
         arc = self._arc_of(target)
@@ -476,6 +533,14 @@ class ControllerService:
             raise KeyError(f"unknown switch or host {name!r}")
         return host.switch
 
+    def _endpoint_name(self, name: str) -> str:
+        """A host (by name or IP) or switch name, as the edge meters match it."""
+        if name in self.topology.switches or name in self.topology.hosts:
+            return name
+        host = self.topology.host_by_ip(name)
+        assert host is not None, "endpoint() accepted it"
+        return host.name
+
     async def candidate_paths(self, src: str, dst: str) -> list[Path]:
         """The engine's live k-shortest candidates (computing them may fill its cache)."""
         async with self._engine_lock:
@@ -513,6 +578,7 @@ class ControllerService:
             )
             raise
         self._expiry[task] = None if duration_s is None else self._wall() + duration_s
+        self._metered[task] = (self._endpoint_name(src), self._endpoint_name(dst))
         view = self.reservation(task)
         self.events.record("reservation", **view.as_dict())
         self.metrics.reservations.set(len(self.engine.reservations))
@@ -523,6 +589,7 @@ class ControllerService:
         async with self._engine_lock:
             self.engine.release(task)  # KeyError when unknown
         self._expiry.pop(task, None)
+        self._metered.pop(task, None)
         self.events.record("reservation_released", task=task, cause=cause)
         self.metrics.reservations.set(len(self.engine.reservations))
         self._touch(f"release {task}")
@@ -553,6 +620,43 @@ class ControllerService:
     async def set_thresholds(self, thresholds: Thresholds) -> None:
         self._reconfigure(self.config.with_thresholds(thresholds), "thresholds")
         await self.install("thresholds")
+
+    async def rotate_key(self, tenant: str) -> AuthKey:
+        """Start a key rotation: a fresh random key next to the tenant's current one. Senders
+        move to it, then `retire_key` removes the old one; both verify in between."""
+        contract, key = self.config.contract.rotate(tenant, secrets.token_bytes(KEY_LEN))
+        self._reconfigure(self.config.with_contract(contract), "keys")
+        self.events.record("key_rotation", tenant=tenant, key_id=key.key_id)
+        await self.install("keys")
+        return key
+
+    async def retire_key(self, tenant: str, key_id: int) -> None:
+        self._reconfigure(
+            self.config.with_contract(self.config.contract.retire(tenant, key_id)), "keys"
+        )
+        self.events.record("key_retired", tenant=tenant, key_id=key_id)
+        await self.install("keys")
+
+    async def set_endpoint_health(self, pool: str, address: str, *, up: bool) -> None:
+        contract = self.config.contract.set_endpoint(pool, address, up=up)
+        self._reconfigure(self.config.with_contract(contract), "pools")
+        await self.install("pools")
+
+    async def set_expert(self, expert_id: int, *, enabled: bool) -> None:
+        contract = self.config.contract.set_expert(expert_id, enabled=enabled)
+        self._reconfigure(self.config.with_contract(contract), "experts")
+        await self.install("experts")
+
+    async def set_expert_load(self, expert_id: int, load: int) -> list[str]:
+        """Write an expert's reported load to every ready switch (a status write: the switches
+        add to it as they place tokens, so it is never reconciled). Returns the switches."""
+        if expert_id not in self.config.contract.experts:
+            raise KeyError(f"unknown expert {expert_id}")
+        entry = expert_load_entry(expert_id, load)
+        names = [n for n in self.fleet.switches if self.fleet.ready(n)]
+        await asyncio.gather(*(self.fleet.write(n, [entry]) for n in names))
+        self.events.record("expert_load", expert=expert_id, load=load, switches=names)
+        return names
 
     def _reconfigure(self, config: ControllerConfig, what: str) -> None:
         config.check(self.topology)

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
-import yaml
 
 from controller.wire import TrafficClass
+from controller.yamlsource import LineMap, SourceError, SourceParser
 
 #: Propagation delay in fibre: light travels about 200 km per millisecond, i.e. 5 us per km.
 FIBRE_DELAY_S_PER_KM = 5e-6
 
 SITE_KINDS = ("entity", "aidc", "core")
-#: Urgency values carried by the semantic header (3 bits).
-# SEM carries urgency in 8 bits (docs/wire-format.md).
+#: SEM carries urgency in 8 bits (docs/wire-format.md).
 MAX_URGENCY = 255
 
 _RATE_UNITS = {"bps": 1.0, "kbps": 1e3, "mbps": 1e6, "gbps": 1e9, "tbps": 1e12}
@@ -37,15 +34,8 @@ _MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
-class TopologyError(ValueError):
+class TopologyError(SourceError):
     """A topology file is invalid; the message reads `file:line: field: message`."""
-
-    def __init__(self, file: str, line: int, field_path: str, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.field = field_path
-        self.detail = message
-        super().__init__(f"{file}:{line}: {field_path}: {message}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,117 +273,23 @@ class Topology:
 
 
 # ---------------------------------------------------------------------------------------------
-# YAML with line numbers: compose the node tree, then build dicts/lists that remember lines.
+# Parsing (the YAML-with-lines layer is controller.yamlsource)
 
 
-class _Map(dict[str, Any]):
-    line: int
-    key_lines: dict[str, int]
-
-
-class _List(list[Any]):
-    line: int
-    item_lines: list[int]
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-class _Parser:
+class _Parser(SourceParser):
     """Turns YAML text into a Topology, checking every field on the way."""
 
+    error = TopologyError
+
     def __init__(self, source: str) -> None:
-        self.source = source
+        super().__init__(source)
         self._ports: dict[tuple[str, int], str] = {}  # (switch, port) -> field that took it
 
-    def fail(self, line: int, field_path: str, message: str) -> TopologyError:
-        return TopologyError(self.source, line, field_path, message)
-
-    # -- YAML layer -----------------------------------------------------------------------
-
-    def _load(self, text: str) -> _Map:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                raise self.fail(1, "<document>", "the file is empty")
-            document = self._convert(loader, node, "<document>")
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            raise self.fail(line, "<yaml>", f"{exc.problem or exc}") from exc
-        except yaml.YAMLError as exc:
-            raise self.fail(0, "<yaml>", str(exc)) from exc
-        finally:
-            loader.dispose()
-        if not isinstance(document, _Map):
-            raise self.fail(_line(node), "<document>", "the top level must be a mapping")
-        return document
-
-    def _convert(self, loader: yaml.SafeLoader, node: yaml.Node, path: str) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            result = _Map()
-            result.line, result.key_lines = _line(node), {}
-            loader.flatten_mapping(node)
-            for key_node, value_node in node.value:
-                key = loader.construct_object(key_node)
-                if not isinstance(key, str):
-                    raise self.fail(_line(key_node), path, f"keys must be strings, got {key!r}")
-                if key in result:
-                    raise self.fail(_line(key_node), f"{path}.{key}", "duplicate key")
-                result[key] = self._convert(loader, value_node, f"{path}.{key}")
-                result.key_lines[key] = _line(key_node)
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            items = _List()
-            items.line, items.item_lines = _line(node), []
-            for index, item in enumerate(node.value):
-                items.append(self._convert(loader, item, f"{path}[{index}]"))
-                items.item_lines.append(_line(item))
-            return items
-        return loader.construct_object(node)
-
-    # -- field helpers --------------------------------------------------------------------
-
-    def _fields(
-        self, entry: Any, line: int, path: str, required: set[str], optional: set[str]
-    ) -> _Map:
-        if not isinstance(entry, _Map):
-            raise self.fail(line, path, f"expected a mapping, got {type(entry).__name__}")
-        for key in entry:
-            if key not in required | optional:
-                allowed = ", ".join(sorted(required | optional))
-                raise self.fail(
-                    entry.key_lines[key], f"{path}.{key}", f"unknown field (allowed: {allowed})"
-                )
-        for key in sorted(required - entry.keys()):
-            raise self.fail(entry.line, f"{path}.{key}", "missing required field")
-        return entry
-
-    def _value(self, entry: _Map, key: str, path: str, kind: type, default: Any = None) -> Any:
-        if key not in entry:
-            return default
-        value = entry[key]
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if not ok:
-            raise self.fail(
-                entry.key_lines[key], f"{path}.{key}", f"expected {kind.__name__}, got {value!r}"
-            )
-        return value
-
-    def _name(self, entry: _Map, key: str, path: str) -> str:
-        name: str = self._value(entry, key, path, str)
+    def _name(self, entry: LineMap, key: str, path: str) -> str:
+        name: str = self.value(entry, key, path, str)
         if not _NAME.match(name):
             raise self.fail(entry.key_lines[key], f"{path}.{key}", f"invalid name {name!r}")
         return name
-
-    def _section(self, document: _Map, key: str) -> Iterator[tuple[int, Any, int, str]]:
-        items = document.get(key, _List())
-        if not isinstance(items, _List):
-            raise self.fail(document.key_lines[key], key, "expected a list")
-        for index, entry in enumerate(items):
-            yield index, entry, items.item_lines[index], f"{key}[{index}]"
 
     def _claim_port(self, switch: str, port: int, line: int, path: str) -> None:
         if (switch, port) in self._ports:
@@ -405,8 +301,8 @@ class _Parser:
     # -- sections -------------------------------------------------------------------------
 
     def parse(self, text: str) -> Topology:
-        document = self._fields(
-            self._load(text),
+        document = self.fields(
+            self.load(text),
             1,
             "<document>",
             {"name", "sites", "switches", "links"},
@@ -426,18 +322,11 @@ class _Parser:
         self._hosts(document, topo)
         return topo
 
-    def _measure(self, entry: _Map, key: str, path: str, parse: Callable[[str], float]) -> float:
-        """A unit-carrying string field ("10Gbps", "1.5ms") parsed to a float."""
-        try:
-            return parse(self._value(entry, key, path, str))
-        except ValueError as exc:
-            raise self.fail(entry.key_lines[key], f"{path}.{key}", str(exc)) from exc
-
-    def _sites(self, document: _Map, topo: Topology) -> None:
-        for _, entry, line, path in self._section(document, "sites"):
-            entry = self._fields(entry, line, path, {"name", "kind"}, {"description"})
+    def _sites(self, document: LineMap, topo: Topology) -> None:
+        for _, entry, line, path in self.section(document, "sites"):
+            entry = self.fields(entry, line, path, {"name", "kind"}, {"description"})
             name = self._name(entry, "name", path)
-            kind = self._value(entry, "kind", path, str)
+            kind = self.value(entry, "kind", path, str)
             if kind not in SITE_KINDS:
                 raise self.fail(
                     entry.key_lines["kind"],
@@ -446,15 +335,15 @@ class _Parser:
                 )
             if name in topo.sites:
                 raise self.fail(entry.key_lines["name"], f"{path}.name", f"duplicate site {name!r}")
-            topo.sites[name] = Site(name, kind, self._value(entry, "description", path, str, ""))
+            topo.sites[name] = Site(name, kind, self.value(entry, "description", path, str, ""))
 
-    def _switches(self, document: _Map, topo: Topology) -> None:
+    def _switches(self, document: LineMap, topo: Topology) -> None:
         device_ids: dict[int, str] = {}
-        for _, entry, line, path in self._section(document, "switches"):
-            entry = self._fields(entry, line, path, {"name", "device_id", "site"}, set())
+        for _, entry, line, path in self.section(document, "switches"):
+            entry = self.fields(entry, line, path, {"name", "device_id", "site"}, set())
             name = self._name(entry, "name", path)
-            device_id = self._value(entry, "device_id", path, int)
-            site = self._value(entry, "site", path, str)
+            device_id = self.value(entry, "device_id", path, int)
+            site = self.value(entry, "site", path, str)
             if name in topo.switches:
                 raise self.fail(
                     entry.key_lines["name"], f"{path}.name", f"duplicate switch {name!r}"
@@ -478,8 +367,8 @@ class _Parser:
                 document.key_lines["switches"], "switches", "at least one switch is needed"
             )
 
-    def _port_ref(self, entry: _Map, key: str, path: str, topo: Topology) -> PortRef:
-        text = self._value(entry, key, path, str)
+    def _port_ref(self, entry: LineMap, key: str, path: str, topo: Topology) -> PortRef:
+        text = self.value(entry, key, path, str)
         switch, sep, port_text = text.rpartition(":")
         line = entry.key_lines[key]
         if not sep or not port_text.isdigit() or int(port_text) < 1:
@@ -492,9 +381,9 @@ class _Parser:
         self._claim_port(ref.switch, ref.port, line, f"{path}.{key}")
         return ref
 
-    def _links(self, document: _Map, topo: Topology) -> None:
-        for _, entry, line, path in self._section(document, "links"):
-            entry = self._fields(
+    def _links(self, document: LineMap, topo: Topology) -> None:
+        for _, entry, line, path in self.section(document, "links"):
+            entry = self.fields(
                 entry, line, path, {"a", "b", "capacity", "delay"}, {"name", "scale"}
             )
             a = self._port_ref(entry, "a", path, topo)
@@ -503,8 +392,8 @@ class _Parser:
                 raise self.fail(
                     entry.key_lines["b"], f"{path}.b", "a link must join two different switches"
                 )
-            capacity = self._measure(entry, "capacity", path, parse_rate)
-            delay = self._measure(entry, "delay", path, parse_delay)
+            capacity = self.measure(entry, "capacity", path, parse_rate)
+            delay = self.measure(entry, "delay", path, parse_delay)
             scale = topo.scale
             if "scale" in entry:
                 try:
@@ -516,16 +405,16 @@ class _Parser:
                 raise self.fail(line, f"{path}.name", f"duplicate link name {name!r}")
             topo.links[name] = Link(name, a, b, capacity, delay, scale)
 
-    def _tenants(self, document: _Map, topo: Topology) -> None:
+    def _tenants(self, document: LineMap, topo: Topology) -> None:
         ids: dict[int, str] = {}
-        for _, entry, line, path in self._section(document, "tenants"):
-            entry = self._fields(
+        for _, entry, line, path in self.section(document, "tenants"):
+            entry = self.fields(
                 entry, line, path, {"name", "id", "max_urgency", "traffic_classes"}, set()
             )
             name = self._name(entry, "name", path)
-            tenant_id = self._value(entry, "id", path, int)
-            urgency = self._value(entry, "max_urgency", path, int)
-            classes = self._value(entry, "traffic_classes", path, list)
+            tenant_id = self.value(entry, "id", path, int)
+            urgency = self.value(entry, "max_urgency", path, int)
+            classes = self.value(entry, "traffic_classes", path, list)
             if name in topo.tenants:
                 raise self.fail(
                     entry.key_lines["name"], f"{path}.name", f"duplicate tenant {name!r}"
@@ -552,9 +441,9 @@ class _Parser:
             ids[tenant_id] = name
             topo.tenants[name] = Tenant(name, tenant_id, urgency, tuple(classes))
 
-    def _hosts(self, document: _Map, topo: Topology) -> None:
-        for _, entry, line, path in self._section(document, "hosts"):
-            entry = self._fields(
+    def _hosts(self, document: LineMap, topo: Topology) -> None:
+        for _, entry, line, path in self.section(document, "hosts"):
+            entry = self.fields(
                 entry, line, path, {"name", "mac", "ip", "switch", "port"}, {"site", "tenant"}
             )
             name = self._name(entry, "name", path)
@@ -562,14 +451,14 @@ class _Parser:
                 raise self.fail(
                     entry.key_lines["name"], f"{path}.name", f"duplicate node name {name!r}"
                 )
-            mac = self._value(entry, "mac", path, str)
+            mac = self.value(entry, "mac", path, str)
             if not _MAC.match(mac):
                 raise self.fail(
                     entry.key_lines["mac"],
                     f"{path}.mac",
                     f"expected aa:bb:cc:dd:ee:ff, got {mac!r}",
                 )
-            ip_text = self._value(entry, "ip", path, str)
+            ip_text = self.value(entry, "ip", path, str)
             try:
                 if "/" not in ip_text:
                     raise ValueError("a prefix length is required")
@@ -580,21 +469,21 @@ class _Parser:
                     f"{path}.ip",
                     f"expected an IPv4 address with prefix like 10.0.1.1/24, got {ip_text!r} ({exc})",
                 ) from exc
-            switch = self._value(entry, "switch", path, str)
+            switch = self.value(entry, "switch", path, str)
             if switch not in topo.switches:
                 raise self.fail(
                     entry.key_lines["switch"],
                     f"{path}.switch",
                     f"host attached to unknown switch {switch!r}",
                 )
-            port = self._value(entry, "port", path, int)
+            port = self.value(entry, "port", path, int)
             if port < 1:
                 raise self.fail(entry.key_lines["port"], f"{path}.port", "ports start at 1")
             self._claim_port(switch, port, entry.key_lines["port"], f"{path}.port")
-            site = self._value(entry, "site", path, str, topo.switches[switch].site)
+            site = self.value(entry, "site", path, str, topo.switches[switch].site)
             if site not in topo.sites:
                 raise self.fail(entry.key_lines["site"], f"{path}.site", f"unknown site {site!r}")
-            tenant = self._value(entry, "tenant", path, str)
+            tenant = self.value(entry, "tenant", path, str)
             if tenant is not None and tenant not in topo.tenants:
                 raise self.fail(
                     entry.key_lines["tenant"], f"{path}.tenant", f"unknown tenant {tenant!r}"

@@ -174,6 +174,11 @@ const bit<16> BTH_HDR_LEN  = 12;
 const bit<16> ICRC_LEN     = 4;
 const bit<16> QUANT_SAVED_PER_ELEM = 2;   /* FP32 -> BF16 */
 
+/* ---- v1model meter colours (execute_meter / direct_meter read) ----------------------- */
+const bit<2> METER_COLOR_GREEN  = 0;
+const bit<2> METER_COLOR_YELLOW = 1;
+const bit<2> METER_COLOR_RED    = 2;
+
 /* ---- BMv2 simple_switch instance types (docs/simple_switch.md) ------------------------ */
 const bit<32> PKT_INSTANCE_TYPE_NORMAL        = 0;
 const bit<32> PKT_INSTANCE_TYPE_INGRESS_CLONE = 1;

@@ -35,6 +35,7 @@
 #define ENDPOINT_GROUP_TABLE_SIZE 1024
 #define ENDPOINT_SELECTOR_SIZE 4096
 #define ENDPOINT_SELECTOR_WIDTH 16
+#define RESERVATION_TABLE_SIZE 1024  /* edge meters of admitted reservations */
 #define EXPERT_SLOTS          4096   /* expert ids 0 .. EXPERT_SLOTS-1 */
 
 #endif  /* __FANTEL_SIZE__ */

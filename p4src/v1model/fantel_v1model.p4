@@ -24,6 +24,7 @@
 #include "../include/control/quantize.p4"
 #include "../include/control/forwarding.p4"
 #include "../include/control/fast_reroute.p4"
+#include "../include/control/reservation.p4"
 #include "../include/control/status.p4"
 #include "../include/control/congestion.p4"
 #include "../include/control/notify.p4"
@@ -41,6 +42,7 @@ control FantelIngress(inout headers_t hdr,
     MoeSelect() moe;
     Forwarding() forwarding;
     FastReroute() fast_reroute;
+    ReservationMeters() reservations;
     Status() status;
 
     apply {
@@ -59,6 +61,7 @@ control FantelIngress(inout headers_t hdr,
         }
         fast_reroute.apply(hdr, md, standard_md);
         if (!md.bypass && !md.to_local) {
+            reservations.apply(hdr, md, standard_md);
             status.apply(hdr, md, standard_md);
         }
     }

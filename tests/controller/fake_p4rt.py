@@ -1,5 +1,6 @@
-"""A minimal in-process P4Runtime server for controller tests: it records writes, answers reads
-from what it stored, arbitrates by election id, and lets a test inject PacketIns and digests.
+"""A minimal in-process P4Runtime server for controller tests: it records writes and reads,
+answers reads from what it stored (wildcards; default entries and register cells one by one,
+as P4Runtime 9.1 asks), arbitrates by election id, and lets a test inject PacketIns and digests.
 
 Not a switch: no pipeline semantics, no P4Info validation (the programming tests encode every
 entity against the real P4Info instead).
@@ -23,6 +24,7 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
         self.config: p4r.ForwardingPipelineConfig | None = None
         self.entities: dict[tuple[object, ...], p4r.Entity] = {}
         self.writes: list[p4r.WriteRequest] = []
+        self.reads: list[p4r.ReadRequest] = []
         self.packet_outs: list[p4r.PacketOut] = []
         self._streams: list[asyncio.Queue[p4r.StreamMessageResponse]] = []
         self.server: grpc.aio.Server | None = None
@@ -84,15 +86,33 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
             if update.type == p4r.Update.DELETE:
                 if self.entities.pop(key, None) is None:
                     await context.abort(grpc.StatusCode.NOT_FOUND, f"missing {key}")
-            elif key[-1] != "default":  # like a real server, defaults are not read back
+            else:
                 self.entities[key] = update.entity
         return p4r.WriteResponse()
 
     async def Read(
         self, request: p4r.ReadRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[p4r.ReadResponse]:
-        kinds = {e.WhichOneof("entity") for e in request.entities}
-        entities = [e for e in self.entities.values() if e.WhichOneof("entity") in kinds]
+        self.reads.append(request)
+        entities: list[p4r.Entity] = []
+        for wanted in request.entities:
+            kind = wanted.WhichOneof("entity")
+            if kind == "table_entry" and wanted.table_entry.is_default_action:
+                # P4Runtime 9.1: a default entry is read on its own, by table id.
+                key = ("table_entry", wanted.table_entry.table_id, "default")
+                entities += [self.entities[key]] if key in self.entities else []
+            elif kind == "register_entry" and wanted.register_entry.register_id:
+                cell = wanted.register_entry
+                key = ("register_entry", cell.register_id, cell.index.index)
+                entities += [self.entities[key]] if key in self.entities else []
+            elif kind == "table_entry":  # wildcard reads never return default entries
+                entities += [
+                    e
+                    for e in self.entities.values()
+                    if e.WhichOneof("entity") == kind and not e.table_entry.is_default_action
+                ]
+            else:
+                entities += [e for e in self.entities.values() if e.WhichOneof("entity") == kind]
         yield p4r.ReadResponse(entities=entities)
 
     async def StreamChannel(

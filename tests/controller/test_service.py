@@ -189,8 +189,8 @@ async def test_restart_reconciles_without_duplicates(tmp_path: Path) -> None:
         # A restarted controller with the same intent, against the same switches.
         async with running_service(tmp_path, fakes=run.fakes) as again:
             ready = [e for e in again.service.events.since(0) if e["kind"] == "switch_ready"]
-            # Only the switch_config default entry is rewritten: defaults are not read back.
-            assert {e["reconciled"] for e in ready} == {"0 inserted, 1 modified, 0 deleted"}
+            # Default entries are read back too: an unchanged intent writes nothing.
+            assert {e["reconciled"] for e in ready} == {"0 inserted, 0 modified, 0 deleted"}
         assert {n: dict(f.entities) for n, f in run.fakes.items()} == installed
 
 
