@@ -4,8 +4,8 @@ A port whose link goes down (``recvfrom`` raises ENETDOWN, as Mininet's ``config
 does) or whose interface disappears is reported once and retried with backoff; traffic
 resumes on its own when the link is back. Nothing here is fatal to the switch.
 
-Per-port shaping (``--queue-rate``, ``--queue-depth``, ``--port-delay``) is applied to the
-runtime's traffic manager and propagation delay (``softswitch.runtime.traffic``); the
+Per-port shaping (``--queue-rate``, ``--port-rate``, ``--queue-depth``, ``--port-delay``) is
+applied to the runtime's traffic manager and propagation delay (``softswitch.runtime.traffic``); the
 kernel has no netem here, so WAN delay is emulated by holding frames before transmission.
 """
 
@@ -201,6 +201,14 @@ def parse_port_delay(spec: str) -> tuple[int, int]:
     return port, round(delay_us * 1000)
 
 
+def parse_port_rate(spec: str) -> tuple[int, int]:
+    """``PORT:PPS`` -> (port, packets per second of each of the port's queues)."""
+    port_text, sep, pps_text = spec.partition(":")
+    if not sep or not port_text.isdigit() or not pps_text.isdigit():
+        raise PortSpecError(f"--port-rate {spec!r}: expected PORT:PPS, e.g. 3:500")
+    return int(port_text), int(pps_text)
+
+
 @dataclass
 class Shaping:
     """Queue and link parameters from the command line, applied to the runtime's models."""
@@ -208,12 +216,22 @@ class Shaping:
     queue_rate_pps: int = 0  # 0: unlimited
     queue_depth: int | None = None
     port_delay_ns: dict[int, int] = field(default_factory=dict)
+    #: Per-port queue rate (simple_switch's runtime ``set_queue_rate PPS PORT``); overrides
+    #: ``queue_rate_pps`` on these ports. 0 = unlimited.
+    port_rate_pps: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def paced(self) -> bool:
+        """Some queue is rate limited, so departures must be released on time."""
+        return bool(self.queue_rate_pps) or any(self.port_rate_pps.values())
 
     def apply(self, tm: TrafficManager[Any], delay: PropagationDelay[Any]) -> None:
         if self.queue_depth is not None:
             tm.set_all_queue_depths(self.queue_depth)
         if self.queue_rate_pps:
             tm.set_all_queue_rates(self.queue_rate_pps)
+        for port, pps in self.port_rate_pps.items():
+            tm.set_queue_rate(port, pps)
         for port, ns in self.port_delay_ns.items():
             delay.set_delay(port, ns)
 

@@ -14,7 +14,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from softswitch.ports import PortSpecError, Shaping, parse_interface, parse_port_delay
+from softswitch.ports import (
+    PortSpecError,
+    Shaping,
+    parse_interface,
+    parse_port_delay,
+    parse_port_rate,
+)
 
 log = logging.getLogger("softswitch.run")
 
@@ -50,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--queue-rate", type=int, default=0, metavar="PPS", help="per-queue rate, 0 = unlimited"
     )
+    p.add_argument(
+        "--port-rate",
+        action="append",
+        default=[],
+        metavar="PORT:PPS",
+        help="rate of each queue of one port (as set_queue_rate PPS PORT), overrides --queue-rate",
+    )
     p.add_argument("--queue-depth", type=int, default=None, metavar="PACKETS")
     p.add_argument("--port-delay", action="append", default=[], metavar="PORT:US")
     p.add_argument("--thrift-port", type=int, default=None, help="ignored (no Thrift runtime)")
@@ -81,6 +94,7 @@ def parse_options(argv: list[str]) -> RunOptions:
     try:
         interfaces = [parse_interface(spec) for spec in args.interface]
         delays = dict(parse_port_delay(spec) for spec in args.port_delay)
+        rates = dict(parse_port_rate(spec) for spec in args.port_rate)
     except PortSpecError as err:
         parser.error(str(err))
     if args.cpu_port is not None and args.cpu_port in {p for p, _ in interfaces}:
@@ -93,7 +107,7 @@ def parse_options(argv: list[str]) -> RunOptions:
         cpu_port=args.cpu_port,
         program=args.program,
         priority_queues=args.priority_queues,
-        shaping=Shaping(args.queue_rate, args.queue_depth, delays),
+        shaping=Shaping(args.queue_rate, args.queue_depth, delays, rates),
     )
 
 

@@ -4,7 +4,7 @@
 both get the same command line (simple_switch_grpc's: target options after ``--``)::
 
     net.addSwitch("s1", cls=P4Switch, device_id=1, grpc_address="127.0.0.1:50001",
-                  log_dir="runs/x/logs", port_delays_us={2: 5000})
+                  log_dir="runs/x/logs", port_delays_us={2: 5000}, port_rates_pps={3: 400})
 
 The switch starts with ``--no-p4`` (the controller pushes the pipeline) unless ``program`` is
 given. ``start`` returns once the gRPC port accepts connections (or raises with a pointer to
@@ -41,9 +41,11 @@ class P4Switch(Switch):
     (``host:port`` the switch serves P4Runtime on), ``log_dir`` (where ``<name>.log`` goes),
     ``cpu_port`` (255), ``priority_queues`` (8), ``program`` (a P4 source to load at start;
     softswitch only, BMv2 needs a compiled JSON), ``queue_rate_pps`` / ``queue_depth``
-    (every egress queue), ``port_delays_us`` ({port: one-way delay in microseconds}; softswitch
-    only: BMv2 has no equivalent and the delay is skipped with a logged note),
-    ``start_timeout_s`` (how long to wait for the gRPC port).
+    (every egress queue), ``port_rates_pps`` ({port: packets/s of each of its queues}:
+    softswitch ``--port-rate``; on BMv2 the runtime ``set_queue_rate PPS PORT`` through
+    simple_switch_CLI on the Thrift port, logged and skipped when the CLI is missing),
+    ``port_delays_us`` ({port: one-way delay in microseconds}; softswitch only: BMv2 has no
+    equivalent and the delay is skipped with a logged note), ``start_timeout_s`` (how long to wait for the gRPC port).
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class P4Switch(Switch):
         queue_rate_pps: int = 0,
         queue_depth: int | None = None,
         port_delays_us: dict[int, int] | None = None,
+        port_rates_pps: dict[int, int] | None = None,
         start_timeout_s: float = 30.0,
         **params: Any,
     ) -> None:
@@ -72,6 +75,7 @@ class P4Switch(Switch):
         self.queue_rate_pps = queue_rate_pps
         self.queue_depth = queue_depth
         self.port_delays_us = dict(port_delays_us or {})
+        self.port_rates_pps = dict(port_rates_pps or {})
         self.start_timeout_s = start_timeout_s
         self.bmv2 = use_bmv2()
         self.process: subprocess.Popen[bytes] | None = None
@@ -92,7 +96,10 @@ class P4Switch(Switch):
             shaping += ["--queue-depth", str(self.queue_depth)]
         for port, delay_us in sorted(self.port_delays_us.items()):
             shaping += ["--port-delay", f"{port}:{delay_us}"]
+        rates = [f"{port}:{pps}" for port, pps in sorted(self.port_rates_pps.items())]
         if self.bmv2:
+            if rates:
+                general += ["--thrift-port", str(self.thrift_port)]
             if shaping:
                 log.warning(
                     "%s: simple_switch_grpc has no command-line queue rate/depth or port delay; "
@@ -101,7 +108,39 @@ class P4Switch(Switch):
                     " ".join(shaping),
                 )
             return ["simple_switch_grpc", *general, "--", *target]
+        for rate in rates:
+            shaping += ["--port-rate", rate]
         return [sys.executable, "-m", "softswitch.cli", "run", *general, *shaping, "--", *target]
+
+    @property
+    def thrift_port(self) -> int:
+        """BMv2 runtime CLI port: next to the gRPC port, clear of the controller API."""
+        return int(self.grpc_address.rpartition(":")[2]) + 1000
+
+    def _bmv2_port_rates(self) -> None:
+        """simple_switch has no command-line per-port rate: set it through the runtime CLI."""
+        if not self.port_rates_pps:
+            return
+        cli = shutil.which("simple_switch_CLI")
+        if cli is None:
+            log.warning(
+                "%s: simple_switch_CLI not found; per-port queue rates %s not applied",
+                self.name,
+                self.port_rates_pps,
+            )
+            return
+        commands = "".join(
+            f"set_queue_rate {pps} {port}\n" for port, pps in self.port_rates_pps.items()
+        )
+        done = subprocess.run(
+            [cli, "--thrift-port", str(self.thrift_port)],
+            input=commands,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            log.warning("%s: set_queue_rate failed: %s", self.name, done.stderr.strip())
 
     def start(self, controllers: list[Any]) -> None:
         """Start the process and wait until it serves P4Runtime."""
@@ -126,6 +165,8 @@ class P4Switch(Switch):
                 f"switch {self.name}: {program} {state} on {self.grpc_address} "
                 f"within {self.start_timeout_s:.0f} s; see {self.log_path}"
             )
+        if self.bmv2:
+            self._bmv2_port_rates()
 
     def recorded_pids(self) -> list[tuple[int, str]]:
         """The processes this switch started, for the run directory's resource records."""

@@ -448,7 +448,7 @@ class SwitchTarget:
         self.ports = ports
         self._delay = PropagationDelay[bytes](MonotonicClock())
         self._delayed: DelayedTransmitter | None = None
-        self._pacer = _Pacer(lambda: self.current) if self.shaping.queue_rate_pps else None
+        self._pacer = _Pacer(lambda: self.current) if self.shaping.paced else None
         self.ports.start(self._receive)
 
     def _receive(self, port: int, frame: bytes) -> None:

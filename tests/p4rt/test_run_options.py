@@ -79,3 +79,28 @@ def test_target_options_after_separator_as_simple_switch_grpc() -> None:
         8,
     )
     assert opts.interfaces == [(1, "veth1")]
+
+
+def test_port_rate_limits_only_that_port() -> None:
+    from softswitch.runtime.clock import VirtualClock
+    from softswitch.runtime.traffic import PropagationDelay, TrafficManager
+
+    opts = parse_options(["--no-p4", "--port-rate", "2:200", "--queue-rate", "1000"])
+    assert opts.shaping.port_rate_pps == {2: 200} and opts.shaping.paced
+    clock = VirtualClock()
+    tm: TrafficManager[int] = TrafficManager(clock, priority_queues=2)
+    opts.shaping.apply(tm, PropagationDelay(clock))
+    departures = {
+        (port, prio): [tm.enqueue(port, i, prio).departure_ns for i in range(2)]  # type: ignore[union-attr]
+        for port in (1, 2)
+        for prio in (0, 1)
+    }
+    assert departures[(2, 0)] == [0, 5_000_000] and departures[(2, 1)] == [0, 5_000_000]
+    assert departures[(1, 0)] == [0, 1_000_000]  # --queue-rate elsewhere
+    assert not parse_options(["--no-p4"]).shaping.paced
+
+
+@pytest.mark.parametrize("spec", ["2", "a:100", "2:-5", "2:fast"])
+def test_bad_port_rate_exits_2(spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main_run(["--no-p4", "--port-rate", spec]) == 2
+    assert "expected PORT:PPS" in capsys.readouterr().err
