@@ -20,13 +20,15 @@ from softswitch.frontend.p4info_types import (
     TypeInfoBuilder,
     annotation_strings,
     documentation,
+    field_name,
+    flattened_fields,
     int_annotation,
     key_name,
     type_name,
     type_width,
     value_bytes,
 )
-from softswitch.frontend.p4info_values import ctor_args, resolve_type_ref
+from softswitch.frontend.p4info_values import ctor_args, declared_type, resolve_type_ref
 from softswitch.frontend.p4info_walk import (
     CheckedProgramLike,
     Collected,
@@ -460,19 +462,22 @@ class _Builder:
         self._preamble(out.preamble, P.CONTROLLER_HEADER, global_name(header), header)
         out.preamble.name = controller_name
         out.preamble.alias = controller_name
-        ids = allocate_field_ids([int_annotation(f, "id") for f in header.fields], header.src)
-        for f, field_id in zip(header.fields, ids, strict=True):
-            if f.annotation("hidden") is not None:
+        header_type = declared_type(header, header.src)
+        assert isinstance(header_type, types.StructLikeType)
+        fields = [ast.Annotated(annotations=list(f.annotations), src=header.src)
+                  for f in flattened_fields(header_type)]  # fmt: skip
+        ids = allocate_field_ids([int_annotation(f, "id") for f in fields], header.src)
+        for f, annotated, field_id in zip(flattened_fields(header_type), fields, ids, strict=True):
+            if annotated.annotation("hidden") is not None:
                 continue
-            ftype = resolve_type_ref(f.type_ref)
             metadata = out.metadata.add()
             metadata.id = field_id
-            metadata.name = qualify("", f, f.name)
-            metadata.annotations.extend(annotation_strings(f))
-            metadata.bitwidth = type_width(ftype, f.src)
+            metadata.name = field_name(f)
+            metadata.annotations.extend(annotation_strings(annotated))
+            metadata.bitwidth = type_width(f.type, header.src)
             self.info.type_info.SetInParent()
-            self.types.record(ftype, f.src)
-            tname = type_name(ftype)
+            self.types.record(f.type, header.src)
+            tname = type_name(f.type)
             if tname is not None:
                 metadata.type_name.name = tname
 

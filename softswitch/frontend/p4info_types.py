@@ -244,24 +244,24 @@ class TypeInfoBuilder:
                 entry = p4t.P4StructTypeSpec()
                 for f in ty.fields:
                     member = entry.members.add()
-                    member.name = _field_name(f)
+                    member.name = field_name(f)
                     member.type_spec.CopyFrom(self.spec(f.type, src))
                 info.structs[name].CopyFrom(entry)
             elif ty.kind == "header" and name not in info.headers:
                 header = p4t.P4HeaderTypeSpec()
-                for f in ty.fields:
+                for f in flattened_fields(ty):
                     field_spec = self.spec(f.type, src)
                     if not field_spec.HasField("bitstring"):
                         raise CompileError.at(src, f"header field {f.name} is not a bit string")
                     hmember = header.members.add()
-                    hmember.name = _field_name(f)
+                    hmember.name = field_name(f)
                     hmember.type_spec.CopyFrom(field_spec.bitstring)
                 info.headers[name].CopyFrom(header)
             elif ty.kind == "header_union" and name not in info.header_unions:
                 union = p4t.P4HeaderUnionTypeSpec()
                 for f in ty.fields:
                     umember = union.members.add()
-                    umember.name = _field_name(f)
+                    umember.name = field_name(f)
                     umember.header.CopyFrom(self.spec(f.type, src).header)
                 info.header_unions[name].CopyFrom(union)
         elif isinstance(ty, types.EnumType):
@@ -312,10 +312,37 @@ class TypeInfoBuilder:
             self.type_info.error.members.extend(self.error_members)
 
 
-def _field_name(f: types.StructField) -> str:
+def flattened_fields(header: types.StructLikeType) -> tuple[types.StructField, ...]:
+    """The header's fields as p4c's FlattenHeader presents them to the control plane: struct
+    fields are replaced by their leaves, named ``outer.inner`` (raw names; a nested @name is
+    ignored), with the annotations of the enclosing fields merged in (inner ones win)."""
+    if not any(isinstance(f.type, types.StructLikeType) for f in header.fields):
+        return header.fields
+    leaves: list[types.StructField] = []
+
+    def visit(fields: Sequence[types.StructField], path: str, outer: list[ast.Annotation]) -> None:
+        for f in fields:
+            name = f"{path}.{f.name}" if path else f.name
+            merged = [
+                *f.annotations,
+                *(a for a in outer if all(a.name != b.name for b in f.annotations)),
+            ]
+            if isinstance(f.type, types.StructLikeType):
+                visit(f.type.fields, name, merged)
+            else:
+                kept = tuple(a for a in merged if a.name != "name")
+                leaves.append(types.StructField(name, f.type, kept))
+
+    visit(header.fields, "", [])
+    return tuple(leaves)
+
+
+def field_name(f: types.StructField) -> str:
+    """A struct or header field's control-plane name: its @name (a leading "." dropped), else
+    its own."""
     for anno in f.annotations:
         if anno.name == "name" and anno.exprs and isinstance(anno.exprs[0], ast.StringLiteral):
-            return anno.exprs[0].value
+            return anno.exprs[0].value.removeprefix(".")
     return f.name
 
 
@@ -370,7 +397,7 @@ def _member_name(expr: ast.Member) -> str:
             return "$valid$"
         for f in base_type.fields:
             if f.name == expr.name:
-                return _field_name(f)
+                return field_name(f)
     return expr.name
 
 

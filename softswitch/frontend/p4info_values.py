@@ -53,11 +53,12 @@ def resolve_type_ref(ref: ast.TypeRef) -> types.P4Type:
     if isinstance(ref, ast.TupleTypeRef):
         return types.TupleType(tuple(resolve_type_ref(e) for e in ref.elements))
     if isinstance(ref, ast.TypeName) and ref.decl is not None:
-        return _named(ref.decl, ref.src)
+        return declared_type(ref.decl, ref.src)
     raise CompileError.at(ref.src, "type cannot be exposed to the control plane")
 
 
-def _named(decl: ast.Declaration, src: ast.SrcInfo) -> types.P4Type:
+def declared_type(decl: ast.Declaration, src: ast.SrcInfo) -> types.P4Type:
+    """The semantic type a type declaration (header, struct, enum, typedef, type) denotes."""
     if isinstance(decl, ast.TypedefDecl):
         return resolve_type_ref(decl.type_ref)
     if isinstance(decl, ast.NewTypeDecl):

@@ -121,3 +121,44 @@ def test_externs_digest_and_packet_metadata(tmp_path: Path) -> None:
         (1, "ingress_port", 9),
         (7, "pad", 7),
     ]
+
+
+NESTED = """
+#include <core.p4>
+#include <v1model.p4>
+struct flags_t { bit<3> a; @id(9) bit<5> b; }
+@controller_header("packet_in") header pin_t { @marked flags_t flags; bit<8> port; }
+struct report_t { pin_t pin; }
+struct H { pin_t pin; }
+struct M { }
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
+    state start { pk.extract(h.pin); transition accept; }
+}
+control I(inout H h, inout M m, inout standard_metadata_t sm) {
+    apply { digest<report_t>(1, { h.pin }); }
+}
+control E(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }
+control D(packet_out pk, in H h) { apply { pk.emit(h.pin); } }
+control V(inout H h, inout M m) { apply { } }
+control C(inout H h, inout M m) { apply { } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+
+
+def test_struct_fields_of_headers_are_flattened(tmp_path: Path) -> None:
+    """p4c's FlattenHeader: leaves named outer.inner, outer annotations copied onto them."""
+    source = tmp_path / "nested.p4"
+    source.write_text(NESTED)
+    info = build_p4info(compile_file(source))
+    (pin,) = info.controller_packet_metadata
+    assert [(m.id, m.name, m.bitwidth, list(m.annotations)) for m in pin.metadata] == [
+        (1, "flags.a", 3, ["@marked"]),
+        (9, "flags.b", 5, ["@marked"]),
+        (2, "port", 8, []),  # p4c: an @id field still uses up its position
+    ]
+    members = info.type_info.headers["pin_t"].members
+    assert [(m.name, m.type_spec.bit.bitwidth) for m in members] == [
+        ("flags.a", 3),
+        ("flags.b", 5),
+        ("port", 8),
+    ]
