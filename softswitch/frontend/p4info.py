@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from finsy.proto import p4i
+from finsy.proto import p4i, p4t
 from google.protobuf import json_format, text_format
 
 from softswitch.frontend import ast, types
@@ -346,6 +346,7 @@ class _Builder:
                 raise CompileError.at(item.src, "register needs its element type")
             reg.type_spec.CopyFrom(self.types.spec(item.type.type_args[0], item.src))
             reg.size = _int_arg(item, "size")
+            self._index_type(reg.index_type_name, item, item.type.type_args[1:])
 
     def _add_counterlike(self, item: Extern) -> None:
         unit = item.args.get("type")
@@ -364,6 +365,7 @@ class _Builder:
                 self._preamble(counter.preamble, P.COUNTER, item.name, item.annotated)
                 counter.spec.unit = spec_unit
                 counter.size = _int_arg(item, "size")
+                self._index_type(counter.index_type_name, item, _type_args(item))
             return
         meter_unit = _METER_UNITS.get(unit_name, p4i.MeterSpec.UNSPECIFIED)
         if item.table is not None:
@@ -376,6 +378,19 @@ class _Builder:
             self._preamble(meter.preamble, P.METER, item.name, item.annotated)
             meter.spec.unit = meter_unit
             meter.size = _int_arg(item, "size")
+            self._index_type(meter.index_type_name, item, _type_args(item))
+
+    def _index_type(
+        self, out: p4t.P4NamedType, item: Extern, index_args: tuple[types.P4Type, ...]
+    ) -> None:
+        """v1model 20200408 ``counter<I>``, ``meter<I>``, ``register<T, I>``: a user-defined
+        index type ``I`` is named in ``index_type_name`` (and described in type_info)."""
+        if not index_args:
+            return
+        name = type_name(index_args[0])
+        if name is not None:
+            out.name = name
+            self.types.record(index_args[0], item.src)
 
     def _add_profile(self, item: Extern) -> None:
         profile = self.info.action_profiles.add()
@@ -521,6 +536,10 @@ def _table_size(decl: ast.TableDecl) -> int:
     if not isinstance(size, int) or isinstance(size, bool):
         raise CompileError.at(prop.src, "table size must be a compile-time integer")
     return size or _DEFAULT_TABLE_SIZE
+
+
+def _type_args(item: Extern) -> tuple[types.P4Type, ...]:
+    return item.type.type_args if isinstance(item.type, types.ExternType) else ()
 
 
 def _int_arg(item: Extern, name: str) -> int:

@@ -162,3 +162,46 @@ def test_struct_fields_of_headers_are_flattened(tmp_path: Path) -> None:
         ("flags.b", 5),
         ("port", 8),
     ]
+
+
+INDEXED = """
+#include <core.p4>
+#define V1MODEL_VERSION 20200408
+#include <v1model.p4>
+type bit<32> idx_t;
+struct H { }
+struct M { }
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
+    state start { transition accept; }
+}
+control I(inout H h, inout M m, inout standard_metadata_t sm) {
+    counter<idx_t>(16, CounterType.packets) c;
+    meter<bit<32>>(4, MeterType.bytes) mt;
+    register<bit<8>, idx_t>(4) r;
+    apply {
+        c.count((idx_t)1);
+        bit<2> color;
+        mt.execute_meter(0, color);
+        r.write((idx_t)2, 8w3);
+    }
+}
+control E(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }
+control D(packet_out pk, in H h) { apply { } }
+control V(inout H h, inout M m) { apply { } }
+control C(inout H h, inout M m) { apply { } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+
+
+def test_user_defined_index_types_are_named(tmp_path: Path) -> None:
+    """v1model 20200408: ``counter<I>``, ``register<T, I>`` name a ``type`` index; bit<W>
+    indexes leave ``index_type_name`` empty."""
+    source = tmp_path / "indexed.p4"
+    source.write_text(INDEXED)
+    info = build_p4info(compile_file(source))
+    assert [(c.preamble.name, c.index_type_name.name) for c in info.counters] == [("I.c", "idx_t")]
+    assert [(m.preamble.name, m.HasField("index_type_name")) for m in info.meters] == [
+        ("I.mt", False)
+    ]
+    assert [(r.preamble.name, r.index_type_name.name) for r in info.registers] == [("I.r", "idx_t")]
+    assert info.type_info.new_types["idx_t"].original_type.bitstring.bit.bitwidth == 32
