@@ -334,8 +334,12 @@ class CallChecker(ExprChecker):
         """Bind and check the arguments of ``call``; returns the specialized return type."""
         bound = self.bind_args(call, call.args, sig.params, name)
         call.bound_args = bound
+        # The callee's type parameters get fresh names so that they never capture the type
+        # variables of a generic caller (``void g<T>(in T b) { f(b); }`` with ``f<T>``).
+        fresh: dict[str, P4Type] = {tp: TypeVar(f"{tp}'") for tp in sig.type_params}
+        ptypes = [subst(p.type, fresh) for p in sig.params if p.type is not None]
         bindings = dict(mapping)
-        free = set(sig.type_params)
+        free = {f"{tp}'" for tp in sig.type_params}
         if call.type_args:
             if len(call.type_args) != len(sig.type_params):
                 self.fail(
@@ -344,15 +348,17 @@ class CallChecker(ExprChecker):
                 )
             for tp, ref in zip(sig.type_params, call.type_args, strict=False):
                 if not isinstance(ref, ast.DontCareTypeRef):
-                    bindings[tp] = self.resolve_type(ref)
-        self.check_bound_args(call, bound, sig.params, bindings, free | set(mapping), name)
+                    # An explicit type argument is fixed, never re-inferred from arguments.
+                    bindings[f"{tp}'"] = self.resolve_type(ref)
+                    free.discard(f"{tp}'")
+        self.check_bound_args(call, bound, sig.params, bindings, free | set(mapping), name, ptypes)
         if call.callee_kind in (ast.CalleeKind.EXTERN_FUNCTION, ast.CalleeKind.EXTERN_METHOD):
             for arg, p in zip(bound, sig.params, strict=False):
                 if arg is None or p.direction is not ast.Direction.NONE:
                     continue
                 if not self.is_compile_time_known(arg):
                     self.fail(arg, f"argument '{p.name}' of '{name}' must be compile-time known")
-        result = subst(sig.return_type, bindings)
+        result = subst(subst(sig.return_type, fresh), bindings)
         if contains_typevar(result) and self._has_free(result, free):
             self.fail(call, f"cannot infer the return type of '{name}'; give type arguments")
         return result
@@ -370,26 +376,34 @@ class CallChecker(ExprChecker):
         bindings: dict[str, P4Type],
         free: set[str],
         name: str,
+        ptypes: list[P4Type] | None = None,
     ) -> None:
         """Infer type variables from the arguments, then check each argument against its
-        specialized parameter type and direction."""
-        for arg, p in zip(bound, params, strict=False):
+        specialized parameter type and direction. ``ptypes`` overrides the declared
+        parameter types (the callee's type variables renamed)."""
+        types_ = ptypes if ptypes is not None else [p.type for p in params if p.type is not None]
+        for arg, p, ptype in zip(bound, params, types_, strict=True):
             if arg is None or (arg.type is not None and arg is p.default):
                 continue
-            assert p.type is not None
-            hint = subst(p.type, bindings)
+            hint = subst(ptype, bindings)
             arg_ty = self.check_expr(arg, None if contains_typevar(hint) else hint)
-            if not unify(p.type, arg_ty, bindings, free):
+            if not unify(ptype, arg_ty, bindings, free):
                 self.fail(arg, f"cannot pass {arg_ty} to parameter '{p.name}' of type {hint}")
-        for arg, p in zip(bound, params, strict=False):
+        for arg, p, declared in zip(bound, params, types_, strict=True):
             if arg is None:
                 continue
-            assert p.type is not None
-            ptype = subst(p.type, bindings)
+            ptype = subst(declared, bindings)
             if contains_typevar(ptype) and self._has_free(ptype, free):
                 if isinstance(arg, ast.DontCareExpr):
                     continue
                 self.fail(arg, f"cannot infer the type of parameter '{p.name}' of '{name}'")
+            if (
+                isinstance(declared, TypeVar)
+                and declared.name in free
+                and isinstance(ptype, IntType)
+            ):
+                # Only literals were seen for this type variable (p4c: no width to give it).
+                self.fail(arg, "could not infer a width for this argument")
             if isinstance(arg.type, VoidType | SetType):
                 self.fail(arg, f"cannot pass {arg.type} as an argument")
             self.convert(arg, ptype, "pass")
