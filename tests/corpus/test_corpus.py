@@ -2,7 +2,8 @@
 
 * ``samples/NAME.p4`` (p4c ``testdata/p4_16_samples``) must compile;
 * ``samples/NAME.p4info.txtpb`` (p4c ``p4_16_samples_outputs``) must equal our P4Info, with the
-  normalization of ``tests/frontend/test_p4info_golden.py``;
+  normalization of ``tests/frontend/test_p4info_golden.py``; ``NAME.p4`` is the sample here or,
+  for programs the repository already holds, the one in ``PROGRAM_DIRS``;
 * ``samples/NAME.stf`` must pass through ``softswitch.stf_runner``;
 * ``errors/NAME.p4`` (p4c ``testdata/p4_16_errors``) must be rejected with a ``CompileError``
   located on a line where p4c reports an error, never with another exception.
@@ -26,6 +27,12 @@ from softswitch.frontend.p4info import build_p4info, p4info_text
 HERE = Path(__file__).parent
 SAMPLES = HERE / "samples"
 ERRORS = HERE / "errors"
+# Other copies of p4c samples in the repository, not duplicated here.
+PROGRAM_DIRS = (
+    SAMPLES,
+    HERE.parent / "exec" / "corpus",
+    HERE.parent / "frontend" / "programs" / "corpus",
+)
 # Files that other samples #include; not programs of their own.
 FRAGMENTS = frozenset({"arith-inline-skeleton"})
 
@@ -97,9 +104,18 @@ def test_known_failures_name_real_cases() -> None:
     """A stale entry (renamed or removed file, unknown check) must not linger."""
     for check, name in KNOWN_FAILURES:
         assert check in ("compile", "p4info", "stf", "error"), check
-        folder = ERRORS if check == "error" else SAMPLES
-        assert (folder / f"{name}.p4").is_file(), name
+        if check == "error":
+            assert (ERRORS / f"{name}.p4").is_file(), name
+        else:
+            _program(name)
     assert set(ERROR_LINES) == {p.stem for p in ERRORS.glob("*.p4")}
+
+
+def _program(name: str) -> Path:
+    for folder in PROGRAM_DIRS:
+        if (folder / f"{name}.p4").is_file():
+            return folder / f"{name}.p4"
+    raise AssertionError(f"no program {name}.p4 in {[str(d) for d in PROGRAM_DIRS]}")
 
 
 @pytest.mark.parametrize("name", _cases("compile", _samples()))
@@ -111,7 +127,7 @@ def test_sample_compiles(name: str) -> None:
 @pytest.mark.parametrize("name", _cases("p4info", _samples(".p4info.txtpb")))
 def test_sample_p4info_matches_p4c(name: str) -> None:
     golden = (SAMPLES / f"{name}.p4info.txtpb").read_text()
-    ours = p4info_text(build_p4info(compile_file(SAMPLES / f"{name}.p4")))
+    ours = p4info_text(build_p4info(compile_file(_program(name))))
     assert normalized(ours) == normalized(golden)
 
 
