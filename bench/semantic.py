@@ -22,10 +22,10 @@ from ipaddress import IPv4Address
 from scapy.layers.inet import UDP
 from scapy.layers.l2 import Ether
 
+from controller.lab import HOST_PORT, OUT_PORT, apply, sem_packet, two_port_switch
 from controller.semantic import expert_entities, quantize_threshold_entry
 from controller.wire import SEM, ElemFormat, SemMoe, TrafficClass
 from softswitch.switch import Switch
-from tests.semantic.target import HOST_PORT, OUT_PORT, apply, base_switch, sem_packet
 
 NS_PER_US = 1000
 BURST = 8  # activation packets per burst, back to back
@@ -44,7 +44,7 @@ def _activation_payload() -> bytes:
 
 def _overload_run(duration_us: int, quantize: bool) -> tuple[list[float], int, int]:
     """Urgent delays (us), bytes offered, bytes saved."""
-    sw = base_switch()
+    sw = two_port_switch()
     sw.set_queue_rate(OUT_PORT, SWITCH_PPS)
     sw.set_queue_depth(OUT_PORT, 1024)
     if quantize:
@@ -101,7 +101,7 @@ def _overload_run(duration_us: int, quantize: bool) -> tuple[list[float], int, i
 
 
 def _moe_imbalance(tokens: int) -> tuple[float, float]:
-    sw: Switch = base_switch()
+    sw: Switch = two_port_switch()
     base = IPv4Address("10.8.0.0")
     for e in range(EXPERTS):
         apply(sw, expert_entities(e, str(base + e), enabled=True))

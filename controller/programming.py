@@ -33,9 +33,11 @@ from controller.te import TeSolution
 from controller.topology import Topology
 from controller.wire import ObjectKind, PortType
 
-#: Clone sessions (p4src/include/define.p4).
+#: Clone sessions (p4src/include/define.p4) and the CPU port (v1model/include/define_v1model.p4).
+FN_CPU_SESSION = 98
 FN_FLOOD_SESSION = 99
 FN_PORT_SESSION_BASE = 100
+CPU_PORT = 255
 HOST_NEXT_ID_BASE = 0x8000
 PORT_BITS = 9
 #: Remote objects the data plane can watch (WATCH_SLOTS in p4src/include/size.p4; 0 = none).
@@ -195,7 +197,9 @@ def _infra_ports(intent: Intent, switch: str) -> list[int]:
 
 
 def _clone_sessions(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
-    """Session 99 floods neighbour FNs; session 100 + p sends a congestion FN out of port p."""
+    """Session 99 floods neighbour FNs; session 100 + p sends a congestion FN out of port p;
+    session 98 gives the controller a copy of every congestion FN (they go to senders)."""
+    yield fy.P4CloneSessionEntry(FN_CPU_SESSION, replicas=[(CPU_PORT, 0)])
     infra = _infra_ports(intent, switch)
     if infra:
         yield fy.P4CloneSessionEntry(FN_FLOOD_SESSION, replicas=[(p, 0) for p in infra])

@@ -28,6 +28,10 @@
 #ifndef FN_PORT_SESSION_BASE
 #define FN_PORT_SESSION_BASE 100
 #endif
+/* Clone session carrying a copy of each finished unicast (congestion) FN to the CPU port. */
+#ifndef FN_CPU_SESSION
+#define FN_CPU_SESSION 98
+#endif
 /* Digest receiver id (v1model ignores it; P4Runtime identifies digests by type). */
 #ifndef DIGEST_RECEIVER
 #define DIGEST_RECEIVER 1
@@ -63,6 +67,7 @@ const bit<16> SEM_FIXED_LEN = 28;
 const bit<16> SEM_MOE_LEN   = 24;
 const bit<8>  SEM_MOE_MAX_CANDIDATES = 4;
 const bit<16> ETH_HDR_LEN  = 14;
+const bit<16> PACKET_IN_LEN = 3;   /* packet_in_h */
 const bit<16> IPV4_HDR_LEN = 20;
 const bit<16> UDP_HDR_LEN  = 8;
 const bit<16> FN_FIXED_LEN = 40;

@@ -242,6 +242,8 @@ struct fn_md_t {
     @field_list(FL_FN) timestamp_t relay_timestamp;
     @field_list(FL_FN) bit<8>      relay_key_id;  /* hop_limit is not tagged: the tag travels on */
     @field_list(FL_FN) bit<64>     relay_auth_tag;
+    /* 1 on the controller's E2E copy of a finished unicast FN (notify.p4) */
+    @field_list(FL_FN) bit<1>      cpu_copy;
     /* switch identity, copied from switch_config so egress and clones need no table */
     @field_list(FL_FN) node_id_t   node_id;
     @field_list(FL_FN) ipv4_addr_t node_ip;

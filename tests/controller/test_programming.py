@@ -9,6 +9,7 @@ import pytest
 
 from controller.config import ControllerConfig
 from controller.programming import (
+    FN_CPU_SESSION,
     FN_FLOOD_SESSION,
     FN_PORT_SESSION_BASE,
     Intent,
@@ -113,6 +114,7 @@ def test_clone_sessions_flood_to_links_and_unicast_per_port(intent: Intent) -> N
         if isinstance(e, fy.P4CloneSessionEntry)
     }
     assert sessions == {
+        FN_CPU_SESSION: [(255, 0)],
         FN_FLOOD_SESSION: [(1, 0), (2, 0)],
         FN_PORT_SESSION_BASE + 1: [(1, 0)],
         FN_PORT_SESSION_BASE + 2: [(2, 0)],

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from controller.lab import two_port_switch
 from softswitch.switch import Switch
-from tests.semantic.target import base_switch
 
 
 @pytest.fixture
 def sw() -> Switch:
     """A fresh switch with hosts on port 1 and everything routed out of port 2."""
-    return base_switch()
+    return two_port_switch()

@@ -10,6 +10,7 @@ from typing import Any
 from scapy.layers.inet import IP
 from scapy.layers.l2 import Ether
 
+from controller.lab import HOST_PORT, OUT_PORT, apply, sem_packet
 from controller.semantic import (
     MoeOutcome,
     affinity_pool_entities,
@@ -20,7 +21,7 @@ from controller.semantic import (
 )
 from controller.wire import SEM, AffinityKind, SemMoe, TrafficClass
 from softswitch.switch import Switch
-from tests.semantic.target import HOST_PORT, OUT_PORT, apply, expected_forwarded, sem_packet
+from tests.semantic.target import expected_forwarded
 
 US = 1000  # ns
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
+from controller.lab import HOST_PORT, OUT_PORT, apply, sem_packet, two_port_switch
 from controller.semantic import (
     AuthDomain,
     AuthResult,
@@ -24,14 +25,7 @@ from controller.semantic import (
 )
 from controller.wire import FN, SEM, FnType, TrafficClass, UdpPorts
 from softswitch.switch import Switch
-from tests.semantic.target import (
-    HOST_PORT,
-    OUT_PORT,
-    apply,
-    base_switch,
-    expected_forwarded,
-    sem_packet,
-)
+from tests.semantic.target import expected_forwarded
 
 KEY_1 = bytes.fromhex("0011223344556677")
 KEY_2 = bytes.fromhex("8899aabbccddeeff")
@@ -149,7 +143,7 @@ def test_sem_from_infrastructure_port_is_not_rechecked(sw: Switch) -> None:
     assert auth_count(sw, AuthDomain.SEM, AuthResult.BAD_TAG) == 0
 
 
-SWITCH = base_switch()
+SWITCH = two_port_switch()
 secured(SWITCH)
 
 sem_fields = st.fixed_dictionaries(

@@ -12,6 +12,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
+from controller.lab import HOST_PORT, OUT_PORT, apply, sem_packet
 from controller.semantic import (
     QUANT_MAX_ELEMS,
     bf16_to_float,
@@ -22,7 +23,7 @@ from controller.semantic import (
 )
 from controller.wire import SEM, ElemFormat, TrafficClass
 from softswitch.switch import Switch
-from tests.semantic.target import HOST_PORT, OUT_PORT, apply, expected_forwarded, sem_packet
+from tests.semantic.target import expected_forwarded
 
 SPECIAL = [0.0, -0.0, 1.0, -1.5, 3.14159265, 1e-40, 6.5e37, math.inf, -math.inf]
 NAN_LOW_PAYLOAD = 0x7F800001  # a NaN whose payload is only in the low 16 bits

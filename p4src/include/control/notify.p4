@@ -4,6 +4,9 @@
  * payload away. All locally originated FNs share one sequence counter. They are tagged with the
  * key of fn_signing (HalfSipHash-2-4, docs/wire-format.md 2.2) unless its key id is 0; relayed
  * FNs keep their originator's key id and tag (hop_limit is not covered by the tag).
+ * A unicast FN (congestion, to the flow's sender) is also cloned E2E to FN_CPU_SESSION once
+ * built: that copy (md.fn.cpu_copy) only gets its packet-in header, so the controller sees
+ * the same bytes the sender gets.
  */
 #ifndef __FANTEL_NOTIFY__
 #define __FANTEL_NOTIFY__
@@ -40,6 +43,10 @@ control NotifyEgress(inout headers_t hdr,
     }
 
     apply {
+        if (md.fn.cpu_copy == 1) {
+            truncate((bit<32>)(PACKET_IN_LEN + ETH_HDR_LEN + hdr.ipv4.total_len));
+            return;
+        }
         if (standard_md.egress_port == md.fn.skip_port) {
             mark_to_drop(standard_md);   /* a flood copy never goes back where the news came from */
             return;
@@ -143,6 +150,10 @@ control NotifyEgress(inout headers_t hdr,
         }
         fn_tx_counter.count((bit<32>)md.fn.fn_type);
         truncate((bit<32>)(ETH_HDR_LEN + hdr.ipv4.total_len));
+        if (md.fn.relay == 0 && md.fn.dst_addr != IPV4_LIMITED_BROADCAST) {
+            md.fn.cpu_copy = 1;
+            clone_preserving_field_list(CloneType.E2E, FN_CPU_SESSION, FL_FN);
+        }
     }
 }
 
