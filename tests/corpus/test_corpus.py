@@ -38,10 +38,6 @@ FRAGMENTS = frozenset({"arith-inline-skeleton"})
 
 # (check, program) -> why it fails today. check is compile, p4info, stf or error.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("error", "constructor_e"): (
-        "an extern constructor declared with a return type (`void X();` in extern X) is "
-        "accepted; only the missing main is reported (FINDINGS.md #5)"
-    ),
 }
 
 # Lines of each error program where p4c reports an error: our first diagnostic must be on one.
