@@ -327,6 +327,11 @@ class P4Parser(ExpressionParser):
                 else:
                     abstract = self.accept("abstract") is not None
                     method = self._parse_prototype(ast.MethodDecl, member_annotations)
+                    if method.name == name.text:
+                        raise CompileError.at(
+                            method.src,
+                            f"constructor of extern {name.text} cannot have a return type",
+                        )
                     method.abstract = abstract
                     decl.methods.append(method)
                 self.expect(";")
