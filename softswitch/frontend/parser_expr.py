@@ -294,12 +294,16 @@ class ExpressionParser:
                     return ast.BaseTypeRef("int", src=token.src)
                 self.fail('"<"')
             self.advance()
-            if self.at(INTEGER):
+            if self.at(INTEGER) and self.peek().kind == ">":
                 width: ast.Expression = self._int_literal(self.advance())
-            else:
-                self.expect("(")
+            elif self.at("("):
+                self.advance()
                 width = self.parse_expression()
                 self.expect(")")
+            else:
+                # p4c also takes an unparenthesized constant expression (``bit<W - 1>``):
+                # no comparisons, and a ``>>`` there closes two angle brackets.
+                width = self.parse_expression(_BINARY_PRECEDENCE[">"], angle_width=True)
             self.expect(">")
             if kind == "varbit":
                 return ast.VarbitTypeRef(width, src=token.src)
@@ -403,7 +407,11 @@ class ExpressionParser:
             if not self.accept(",") or (trailing_comma and self.at(closer)):
                 return exprs
 
-    def parse_expression(self, min_precedence: int = 0) -> ast.Expression:
+    def parse_expression(
+        self, min_precedence: int = 0, angle_width: bool = False
+    ) -> ast.Expression:
+        """An expression whose operators bind tighter than ``min_precedence``; with
+        ``angle_width`` (a type width between angle brackets) ``>>`` is never a shift."""
         left = self.parse_prefix()
         while True:
             token = self.tok
@@ -417,7 +425,12 @@ class ExpressionParser:
                 otherwise = self.parse_expression(_MUX_PRECEDENCE)
                 left = ast.Mux(left, then, otherwise, src=left.src)
                 continue
-            if kind == ">" and self.peek().kind == ">" and self.peek().start == token.end:
+            if (
+                kind == ">"
+                and not angle_width
+                and self.peek().kind == ">"
+                and self.peek().start == token.end
+            ):
                 kind = ">>"
             precedence = _BINARY_PRECEDENCE.get(kind)
             if precedence is None or precedence <= min_precedence:
