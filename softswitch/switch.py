@@ -95,7 +95,11 @@ class Switch:
         priority_queues: int = 1,
         cpu_port: int | None = None,
         seed: int = 0,
+        record: bool = True,
     ) -> None:
+        """``record=False``: outputs and digests only go to the ``on_output``/``on_digest``
+        callbacks and are not kept for ``take_*`` (a long-running switch with a driver)."""
+        self.record = record
         self.clock: Clock = clock if clock is not None else MonotonicClock()
         self.checked = checked
         self.program: CompiledProgram = compile_program(checked, self.clock, seed)
@@ -128,12 +132,19 @@ class Switch:
         clock: Clock | None = None,
         priority_queues: int = 1,
         cpu_port: int | None = None,
+        record: bool = True,
     ) -> Switch:
         """Compile ``path`` (raises ``CompileError`` / ``CodegenError``) and load it."""
         from softswitch.frontend.compiler import compile_file
 
         checked = compile_file(Path(path), include_dirs=tuple(include_dirs), defines=tuple(defines))
-        return cls(checked, clock=clock, priority_queues=priority_queues, cpu_port=cpu_port)
+        return cls(
+            checked,
+            clock=clock,
+            priority_queues=priority_queues,
+            cpu_port=cpu_port,
+            record=record,
+        )
 
     # ---- packets
 
@@ -152,6 +163,18 @@ class Switch:
             self.clock.advance_ns(ns)
             self.pipeline.run_ready()
 
+    def run_due(self) -> int | None:
+        """Release the queued packets whose departure time has come (without moving the
+        clock); returns the next departure time in ns of the switch clock, or None."""
+        with self._lock:
+            self.pipeline.run_ready()
+            return self.traffic.next_departure_ns()
+
+    def next_departure_ns(self) -> int | None:
+        """When the next queued packet may leave (switch clock), None when queues are empty."""
+        with self._lock:
+            return self.traffic.next_departure_ns()
+
     def run_until_idle(self) -> None:
         """Release every queued packet: jumps a virtual clock to each departure time."""
         with self._lock:
@@ -165,12 +188,14 @@ class Switch:
                 self.clock.set_ns(max(due, self.clock.now_ns()))
 
     def _emit_output(self, port: int, data: bytes) -> None:
-        self._outputs.append((port, data))
+        if self.record:
+            self._outputs.append((port, data))
         for hook in self._output_hooks:
             hook(port, data)
 
     def _emit_digest(self, digest: Digest) -> None:
-        self._digests.append(digest)
+        if self.record:
+            self._digests.append(digest)
         for hook in self._digest_hooks:
             hook(digest)
 
@@ -226,7 +251,7 @@ class Switch:
     ) -> ActionCall:
         # An unknown name is passed on: the runtime rejects it listing the allowed actions.
         with contextlib.suppress(NotFoundError):
-            action, _ = resolve_name(f"action of {table.name}", action, table._specs)
+            action, _ = resolve_name(f"action of {table.name}", action, table.actions)
         return ActionCall(action, dict(params or {}))
 
     def _entry_action(
@@ -450,6 +475,10 @@ class Switch:
     def mc_group_create(self, group_id: int) -> None:
         with self._lock:
             self.multicast.create_group(group_id)
+
+    def mc_group_delete(self, group_id: int) -> None:
+        with self._lock:
+            self.multicast.delete_group(group_id)
 
     def mc_node_create(self, rid: int, ports: Iterable[int]) -> int:
         """A replication node (rid + ports); returns its handle (BMv2 ``mc_node_create``)."""

@@ -5,8 +5,9 @@ is a fresh ``Switch`` wrapped in a ``SwitchDataplane``. Received frames go to wh
 dataplane is current (or are dropped while there is none, as ``simple_switch_grpc --no-p4``).
 
 The forwarding path is: port thread -> ``SwitchDataplane.receive`` (one lock) ->
-``Switch.inject`` -> outputs taken and transmitted in order, CPU-port output handed to the
-server as PacketIn. The P4Runtime server speaks P4Info names; those are resolved to the
+``Switch.inject`` -> the switch's output callback transmits each packet in order and hands
+CPU-port output to the server as PacketIn (the switch runs with ``record=False``, so nothing
+accumulates in a long-running process). The P4Runtime server speaks P4Info names; those are resolved to the
 executor's objects once, when a pipeline starts.
 """
 
@@ -34,9 +35,8 @@ from softswitch.runtime.clock import MonotonicClock
 from softswitch.runtime.errors import RuntimeApiError
 from softswitch.runtime.externs import MeterRate
 from softswitch.runtime.profiles import GroupMember
-from softswitch.runtime.replication import CloneSession
 from softswitch.runtime.traffic import PropagationDelay
-from softswitch.switch import Switch, resolve_name
+from softswitch.switch import Digest, Switch, resolve_name
 
 log = logging.getLogger("softswitch.target")
 
@@ -116,6 +116,8 @@ class SwitchDataplane:
         self._on_digest: dev.DigestHandler | None = None
         self._closed = False
         self._wake_pacer: Callable[[], None] | None = None
+        switch.on_output(self._output)
+        switch.on_digest(self._digest)
         with _runtime_errors():
             self._tables = {
                 t.preamble.name: self._table_view(t.preamble.name) for t in p4info.tables
@@ -142,7 +144,7 @@ class SwitchDataplane:
             if self._closed:
                 return
             self.switch.inject(port, frame)
-            self._flush()
+            self._wake_if_queued()
 
     def packet_out(self, payload: bytes) -> None:
         if self._cpu_port is None:
@@ -156,24 +158,22 @@ class SwitchDataplane:
         with self._lock:
             if self._closed:
                 return None
-            self.switch.run_until_idle()
-            self._flush()
-            return self.switch.traffic.next_departure_ns()
+            return self.switch.run_due()
 
-    def _flush(self) -> None:
-        # Takes what the pipeline produced (the Switch keeps outputs until taken).
-        switch = self.switch
-        for port, data in switch.take_outputs():
-            if port == self._cpu_port:
-                if self._on_packet_in is not None:
-                    self._on_packet_in(data)
-            else:
-                self._transmit(port, data)
-        digests = switch.take_digests()
-        if digests and self._on_digest is not None:
-            for digest in digests:
-                self._on_digest(digest.name, tuple(digest.values.values()))
-        if self._wake_pacer is not None and switch.traffic.next_departure_ns() is not None:
+    def _output(self, port: int, data: bytes) -> None:
+        # The switch runs with record=False: every output arrives here, once, in order.
+        if port == self._cpu_port:
+            if self._on_packet_in is not None:
+                self._on_packet_in(data)
+        else:
+            self._transmit(port, data)
+
+    def _digest(self, digest: Digest) -> None:
+        if self._on_digest is not None:
+            self._on_digest(digest.name, tuple(digest.values.values()))
+
+    def _wake_if_queued(self) -> None:
+        if self._wake_pacer is not None and self.switch.next_departure_ns() is not None:
             self._wake_pacer()
 
     def set_handlers(self, on_packet_in: dev.PacketHandler, on_digest: dev.DigestHandler) -> None:
@@ -351,7 +351,7 @@ class SwitchDataplane:
 
     def multicast_group_delete(self, group_id: int) -> None:
         with _runtime_errors(), self._lock:
-            self.switch.multicast.delete_group(group_id)
+            self.switch.mc_group_delete(group_id)
 
     def clone_session_set(
         self, session_id: int, replicas: list[dev.Replica], class_of_service: int, truncate: int
@@ -363,14 +363,12 @@ class SwitchDataplane:
         group = FIRST_RESERVED_GROUP + session_id
         self._set_group(group, replicas)
         with _runtime_errors(), self._lock:
-            self.switch.clone_sessions.set(
-                CloneSession(session_id, mcast_group=group, truncate_length=truncate)
-            )
+            self.switch.clone_session_set(session_id, mcast_group=group, truncate_length=truncate)
 
     def clone_session_delete(self, session_id: int) -> None:
         with _runtime_errors(), self._lock:
-            self.switch.clone_sessions.delete(session_id)
-            self.switch.multicast.delete_group(FIRST_RESERVED_GROUP + session_id)
+            self.switch.clone_session_delete(session_id)
+            self.switch.mc_group_delete(FIRST_RESERVED_GROUP + session_id)
 
 
 def _meter_rates(rates: dev.MeterRates) -> list[MeterRate]:
@@ -468,6 +466,7 @@ class SwitchTarget:
                 compiled.checked,  # type: ignore[arg-type]
                 cpu_port=self.cpu_port,
                 priority_queues=self.priority_queues,
+                record=False,
             )
         except (CodegenError, RuntimeApiError) as err:
             raise invalid(f"the program cannot run on this target: {err}") from None

@@ -9,8 +9,9 @@ down (or that are marked dead) are left out, which is the fast-reroute hook.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from softswitch.runtime.actions import (
     ActionCall,
@@ -70,6 +71,11 @@ class ActionProfile:
         self._dead_members: set[int] = set()
         self._down_ports: set[int] = set()
         self._refs: dict[EntryAction, int] = {}
+
+    @property
+    def actions(self) -> Mapping[str, ActionSpec]:
+        """The actions members may use, by fully qualified name."""
+        return MappingProxyType(self._specs)
 
     # -- members ---------------------------------------------------------------
 

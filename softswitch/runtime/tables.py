@@ -22,6 +22,7 @@ import enum
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from softswitch.runtime.actions import (
     ActionCall,
@@ -227,6 +228,11 @@ class Table:
         self._seq = itertools.count()
         self._default = self._check_default(default_action)
         self._initial_default = self._default
+
+    @property
+    def actions(self) -> Mapping[str, ActionSpec]:
+        """The actions entries and the default may use, by fully qualified name."""
+        return MappingProxyType(self._specs)
 
     # -- validation -------------------------------------------------------------
 

@@ -166,3 +166,41 @@ def test_idle_timeout_counts_from_the_last_hit() -> None:
     assert sw.expired_entries() == []
     clock.advance_ns(300)
     assert [name for name, _ in sw.expired_entries()] == ["ig.t"]
+
+
+def test_record_false_hands_outputs_and_digests_to_callbacks_only(checked) -> None:  # type: ignore[no-untyped-def]
+    sw = Switch(checked, clock=VirtualClock(), record=False)
+    outputs: list[tuple[int, bytes]] = []
+    digests = []
+    sw.on_output(lambda port, data: outputs.append((port, data)))
+    sw.on_digest(digests.append)
+    sw.inject(7, packet(1, 2))
+    [(port, out)] = outputs
+    assert port == 1 and out[:22] == packet(1, 2)[:22]
+    assert [d.values for d in digests] == [{"src": 0xAA, "port": 7}]
+    assert sw.take_outputs() == [] and sw.take_digests() == []
+
+
+def test_run_due_releases_only_what_is_due() -> None:
+    clock = VirtualClock()
+    sw = Switch.from_file(Path(__file__).parent / "api" / "queues.p4", clock=clock)
+    sw.set_queue_rate(1, 1000)
+    frame = bytes(14) + bytes(11)
+    sw.inject(0, frame)
+    sw.inject(0, frame)
+    assert len(sw.take_outputs()) == 1
+    assert sw.run_due() == 1_000_000 == sw.next_departure_ns()
+    assert sw.take_outputs() == []
+    clock.advance_ns(1_000_000)
+    assert sw.run_due() is None
+    assert len(sw.take_outputs()) == 1
+
+
+def test_multicast_group_delete_and_table_action_names(sw: Switch) -> None:
+    sw.mc_group_create(5)
+    sw.mc_group_delete(5)
+    assert 5 not in sw.multicast.groups()
+    with pytest.raises(NotFoundError):
+        sw.mc_group_delete(5)
+    assert set(sw.table("t_sel").actions) == {"I.fwd", "NoAction"}
+    assert set(sw.profile("sel").actions) == set(sw.table("t_sel").actions)
