@@ -85,6 +85,14 @@ def create_app(service: ControllerService) -> web.Application:
             put(f"{PREFIX}/thresholds", _set_thresholds),
             post(f"{PREFIX}/links/{{name}}/{{state:down|up}}", _link),
             get(f"{PREFIX}/switches/{{name}}/shell", _shell),
+            get(f"{PREFIX}/keys", _keys),
+            post(f"{PREFIX}/keys/{{tenant}}/rotate", _rotate_key),
+            delete(f"{PREFIX}/keys/{{tenant}}/{{key_id:[0-9]+}}", _retire_key),
+            get(f"{PREFIX}/pools", _pools),
+            post(f"{PREFIX}/pools/{{name}}/endpoints/{{address}}/{{state:down|up}}", _endpoint),
+            get(f"{PREFIX}/experts", _experts),
+            put(f"{PREFIX}/experts/{{expert_id:[0-9]+}}", _set_expert),
+            post(f"{PREFIX}/experts/{{expert_id:[0-9]+}}/load", _expert_load),
             get("/metrics", _metrics),
         ]
     )
@@ -117,7 +125,7 @@ def _field(body: dict[str, Any], name: str, kind: type) -> Any:
     if name not in body:
         raise BadRequest(f"missing field {name!r}")
     value = body[name]
-    if not isinstance(value, kind) or isinstance(value, bool):
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise BadRequest(f"field {name!r} must be a {kind.__name__}, got {value!r}")
     return value
 
@@ -154,6 +162,7 @@ async def _status(request: web.Request) -> web.Response:
                 for condition in Condition
             },
             "notification_replays": svc.soft_state.replays,
+            "auth_failures": _auth_failures(svc),
             "events": svc.events.last_seq,
         }
     )
@@ -389,6 +398,71 @@ async def _shell(request: web.Request) -> web.Response:
             "device_config": str(svc.pipeline.device_config.resolve()),
         }
     )
+
+
+def _auth_failures(svc: ControllerService) -> dict[str, int]:
+    return {f"{domain}/{result}": n for (domain, result), n in sorted(svc.auth_failures.items())}
+
+
+async def _keys(request: web.Request) -> web.Response:
+    """Key ids only: keys leave the controller once, when `rotate` creates them."""
+    svc = _svc(request)
+    contract = svc.config.contract
+    return web.json_response(
+        {
+            "tenants": {name: auth.as_dict() for name, auth in sorted(contract.sem_auth.items())},
+            "fn": {
+                "keys": [k.key_id for k in contract.fn_keys],
+                "signing_key": contract.fn_signing_key,
+            },
+            "failures": _auth_failures(svc),
+        }
+    )
+
+
+async def _rotate_key(request: web.Request) -> web.Response:
+    tenant = request.match_info["tenant"]
+    key = await _svc(request).rotate_key(tenant)
+    return web.json_response({"tenant": tenant, **key.as_dict(secret=True)}, status=201)
+
+
+async def _retire_key(request: web.Request) -> web.Response:
+    tenant, key_id = request.match_info["tenant"], int(request.match_info["key_id"])
+    await _svc(request).retire_key(tenant, key_id)
+    return web.json_response({"tenant": tenant, "retired": key_id})
+
+
+async def _pools(request: web.Request) -> web.Response:
+    pools = _svc(request).config.contract.pools
+    return web.json_response([pool.as_dict() for pool in pools.values()])
+
+
+async def _endpoint(request: web.Request) -> web.Response:
+    svc = _svc(request)
+    name, address = request.match_info["name"], request.match_info["address"]
+    await svc.set_endpoint_health(name, address, up=request.match_info["state"] == "up")
+    return web.json_response(svc.config.contract.pools[name].as_dict())
+
+
+async def _experts(request: web.Request) -> web.Response:
+    experts = _svc(request).config.contract.experts
+    return web.json_response([e.as_dict() for _, e in sorted(experts.items())])
+
+
+async def _set_expert(request: web.Request) -> web.Response:
+    svc = _svc(request)
+    expert_id = int(request.match_info["expert_id"])
+    enabled = _field(await _body(request), "enabled", bool)
+    await svc.set_expert(expert_id, enabled=enabled)
+    return web.json_response(svc.config.contract.experts[expert_id].as_dict())
+
+
+async def _expert_load(request: web.Request) -> web.Response:
+    svc = _svc(request)
+    expert_id = int(request.match_info["expert_id"])
+    load = _field(await _body(request), "load", int)
+    switches = await svc.set_expert_load(expert_id, load)
+    return web.json_response({"id": expert_id, "load": load, "switches": switches})
 
 
 async def _metrics(request: web.Request) -> web.Response:

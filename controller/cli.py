@@ -37,6 +37,10 @@ app = typer.Typer(
 )
 link_app = typer.Typer(no_args_is_help=True, help="Take a link down or up (experiments).")
 app.add_typer(link_app, name="link")
+key_app = typer.Typer(no_args_is_help=True, help="Tenants' SEM keys: list, rotate, retire.")
+app.add_typer(key_app, name="key")
+endpoint_app = typer.Typer(no_args_is_help=True, help="Mark a compute pool endpoint down or up.")
+app.add_typer(endpoint_app, name="endpoint")
 
 console = Console()
 errors = Console(stderr=True)
@@ -382,6 +386,118 @@ def link_down(name: Annotated[str, typer.Argument(help="Link name.")]) -> None:
 def link_up(name: Annotated[str, typer.Argument(help="Link name.")]) -> None:
     """Tell TE the link is back."""
     _show(_call("POST", f"/links/{urllib.parse.quote(name)}/up"))
+
+
+@key_app.command("list")
+def key_list() -> None:
+    """Key ids per tenant (a rotation shows two), the FN keys and authentication failures."""
+    data = _call("GET", "/keys")
+    table = Table(title="SEM keys", caption=_key_caption(data))
+    for column in ("tenant", "on failure", "key ids", "rotating"):
+        table.add_column(column)
+    for name, auth in data["tenants"].items():
+        ids = ", ".join(str(k["id"]) for k in auth["keys"])
+        table.add_row(name, auth["on_failure"], ids, "yes" if auth["rotating"] else "-")
+    _show(data, table)
+
+
+def _key_caption(data: dict[str, Any]) -> str:
+    fn = data["fn"]
+    signing = f"signing key {fn['signing_key']}" if fn["signing_key"] else "unsigned"
+    failures = ", ".join(f"{k} {v}" for k, v in data["failures"].items()) or "none"
+    return f"FNs: {signing}, keys {fn['keys'] or '-'}; auth failures: {failures}"
+
+
+@key_app.command("rotate")
+def key_rotate(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> None:
+    """Install a fresh key next to the tenant's current one and print it (once) for the
+    senders; both verify until `key retire` removes the old one."""
+    data = _call("POST", f"/keys/{urllib.parse.quote(tenant)}/rotate")
+    if State.json:
+        _show(data)
+    else:
+        console.print(f"tenant {tenant}: new key id {data['id']}, key {data['key']}")
+        console.print("move the senders to it, then: fantelctl key retire TENANT OLD_ID")
+
+
+@key_app.command("retire")
+def key_retire(
+    tenant: Annotated[str, typer.Argument(help="Tenant name.")],
+    key_id: Annotated[int, typer.Argument(help="The key id to remove.")],
+) -> None:
+    """Remove a tenant's old key at the end of a rotation."""
+    data = _call("DELETE", f"/keys/{urllib.parse.quote(tenant)}/{key_id}")
+    _show(data) if State.json else console.print(f"tenant {tenant}: key {key_id} retired")
+
+
+@app.command()
+def pools() -> None:
+    """Compute-affinity pools: who is steered where, and which endpoints are healthy."""
+    data = _call("GET", "/pools")
+    table = Table(title="compute pools")
+    for column in ("pool", "id", "tenant", "task", "affinity", "endpoints (healthy)"):
+        table.add_column(column)
+    for pool in data:
+        affinity = pool["affinity"] + (
+            f" #{pool['affinity_id']}" if pool["affinity_id"] is not None else ""
+        )
+        endpoints = ", ".join(
+            e if e in pool["healthy"] else f"[red]{e} down[/red]" for e in pool["endpoints"]
+        )
+        task = "*" if pool["task"] is None else str(pool["task"])
+        table.add_row(pool["name"], str(pool["id"]), pool["tenant"], task, affinity, endpoints)
+    _show(data, table)
+
+
+@endpoint_app.command("down")
+def endpoint_down(
+    pool: Annotated[str, typer.Argument(help="Pool name.")],
+    address: Annotated[str, typer.Argument(help="Endpoint address.")],
+) -> None:
+    """Take an endpoint out of its pool's selector group."""
+    _show(_call("POST", f"/pools/{urllib.parse.quote(pool)}/endpoints/{address}/down"))
+
+
+@endpoint_app.command("up")
+def endpoint_up(
+    pool: Annotated[str, typer.Argument(help="Pool name.")],
+    address: Annotated[str, typer.Argument(help="Endpoint address.")],
+) -> None:
+    """Put an endpoint back into its pool."""
+    _show(_call("POST", f"/pools/{urllib.parse.quote(pool)}/endpoints/{address}/up"))
+
+
+@app.command()
+def experts() -> None:
+    """The MoE expert registry: address and eligibility per expert id."""
+    data = _call("GET", "/experts")
+    table = Table(title="experts")
+    for column in ("expert", "address", "eligible"):
+        table.add_column(column)
+    for e in data:
+        table.add_row(str(e["id"]), e["address"], "yes" if e["enabled"] else "[red]no[/red]")
+    _show(data, table)
+
+
+@app.command()
+def expert(
+    expert_id: Annotated[int, typer.Argument(help="Expert id.")],
+    enable: Annotated[
+        bool | None, typer.Option("--enable/--disable", help="Make it eligible or not.")
+    ] = None,
+    load: Annotated[
+        int | None, typer.Option(help="Reported load (tokens queued), written to every switch.")
+    ] = None,
+) -> None:
+    """Enable or disable an expert, or report its load."""
+    if enable is None and load is None:
+        _fail("give --enable, --disable or --load")
+    data: dict[str, Any] = {}
+    if enable is not None:
+        data = _call("PUT", f"/experts/{expert_id}", {"enabled": enable})
+    if load is not None:
+        data |= _call("POST", f"/experts/{expert_id}/load", {"load": load})
+    _show(data)
 
 
 @app.command()

@@ -254,3 +254,9 @@ def test_load_names_the_real_file(tmp_path: Path) -> None:
     assert str(info.value).startswith(
         f"{path}:{_line_of(BASE, 'capacity: 10Gbps')}: links[0].capacity:"
     )
+
+
+def test_a_non_string_measure_has_one_location_prefix() -> None:
+    text = BASE.replace("capacity: 10Gbps", "capacity: 10")
+    line = _line_of(text, "capacity: 10,")
+    assert str(_error(text)) == f"t.yaml:{line}: links[0].capacity: expected str, got 10"

@@ -1,0 +1,41 @@
+"""Fleet.sync reads back default entries and register cells (P4Runtime 9.1: a default entry
+is read by table id with `is_default_action`), so an unchanged intent writes nothing and a
+changed default is one MODIFY."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import finsy as fy
+from finsy.proto import p4r
+
+from tests.controller.service_fixtures import fantel_pipeline, running_service
+from tests.controller.test_contract import CONTRACT
+
+
+async def test_unchanged_state_writes_nothing_and_defaults_are_read_back(tmp_path: Path) -> None:
+    async with running_service(tmp_path, "probes: false\n" + CONTRACT) as run:
+        service, fake = run.service, run.fakes["e1"]
+        schema = fy.P4Schema(fantel_pipeline(tmp_path).p4info)
+        writes = len(fake.writes)
+        result = await service.fleet.sync("e1")
+        assert not result and result.summary() == "0 inserted, 0 modified, 0 deleted"
+        assert len(fake.writes) == writes
+        request = fake.reads[-1].entities
+        defaults = {e.table_entry.table_id for e in request if e.table_entry.is_default_action}
+        assert defaults == {schema.tables["switch_config"].id, schema.tables["fn_signing"].id}
+        cells = {
+            (e.register_entry.register_id, e.register_entry.index.index)
+            for e in request
+            if e.WhichOneof("entity") == "register_entry"
+        }
+        enabled = schema.registers["expert_enabled"].id
+        assert cells == {(enabled, 5), (enabled, 6)}
+
+        thresholds = replace(service.config.thresholds, flowlet_gap_s=1e-3)
+        await service.set_thresholds(thresholds)
+        (install,) = [e for e in service.events.since(0) if e.get("why") == "thresholds"]
+        assert install["switches"]["e1"] == "0 inserted, 1 modified, 0 deleted"
+        (update,) = [u for u in fake.writes[-1].updates]
+        assert update.type == p4r.Update.MODIFY and update.entity.table_entry.is_default_action
