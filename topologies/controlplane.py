@@ -18,7 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from controller.config import ControllerConfig, PipelineFiles, Thresholds
+from controller.config import ControllerConfig, PipelineFiles, Policy, Thresholds
+from controller.contract import Contract
 from controller.topology import Topology
 from topologies.cleanup import wait_until
 
@@ -35,6 +36,8 @@ def controller_config(
     *,
     notifications: bool,
     thresholds: Thresholds,
+    policy: Policy | None = None,
+    contract: Contract | None = None,
 ) -> ControllerConfig:
     return replace(
         ControllerConfig(),
@@ -47,6 +50,8 @@ def controller_config(
         event_log=event_log,
         probes=notifications,
         thresholds=thresholds,
+        policy=policy or Policy(),
+        contract=contract or Contract(),
     )
 
 

@@ -12,14 +12,6 @@ from typing import Any
 
 from topologies.scenarios.common import ScenarioResult
 
-#: Figures compared against the baseline (lower is better for all of them).
-COMPARED = (
-    "failure_to_controller_ms",
-    "failure_to_controller_reroute_ms",
-    "max_outage_ms",
-    "packets_lost",
-)
-
 
 def ratio(baseline: Any, value: Any) -> str:
     """ "baseline / fantel" as text: how many times better the notified run did."""
@@ -41,21 +33,29 @@ def write_series_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def plot_series(path: Path, title: str, rows: list[dict[str, Any]], t_fail_s: float | None) -> None:
+    """Received packets/s per flow; below it the queue depth where the rows carry one."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    queue = [r for r in rows if r.get("queue_depth") is not None]
+    fig, axes = plt.subplots(2 if queue else 1, 1, figsize=(8, 6 if queue else 3.5), sharex=True)
+    ax = axes[0] if queue else axes
     for flow in sorted({r["flow"] for r in rows}):
         points = [(r["t_s"], r["received_pps"]) for r in rows if r["flow"] == flow]
         ax.plot([p[0] for p in points], [p[1] for p in points], label=flow)
     if t_fail_s is not None:
         ax.axvline(t_fail_s, color="red", linestyle="--", label="link failure")
-    ax.set_xlabel("time since flow start (s)")
     ax.set_ylabel("received packets/s")
     ax.set_title(title)
     ax.legend(loc="lower left", fontsize="small")
+    if queue:
+        depth = sorted({(r["t_s"], r["queue_depth"]) for r in queue})
+        axes[1].step([d[0] for d in depth], [d[1] for d in depth], where="post")
+        axes[1].set_ylabel("queue depth (pkts, FN)")
+        ax = axes[1]
+    ax.set_xlabel("time since flow start (s)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -64,6 +64,9 @@ def plot_series(path: Path, title: str, rows: list[dict[str, Any]], t_fail_s: fl
 def markdown(result: ScenarioResult, header: dict[str, Any]) -> str:
     lines = [f"# Scenario `{result.scenario}`: {'PASS' if result.passed else 'FAIL'}", ""]
     lines += [f"- {key}: {value}" for key, value in header.items()]
+    setup = result.figures.get("setup", {})
+    if setup:
+        lines += ["", "## Setup", ""] + [f"- {key}: {value}" for key, value in setup.items()]
     rtt = result.figures.get("rtt", {})
     if rtt:
         lines += [
@@ -95,7 +98,7 @@ def markdown(result: ScenarioResult, header: dict[str, Any]) -> str:
                     result.figures.get("baseline", {}).get(key),
                     result.figures.get("fantel", {}).get(key),
                 )
-                if key in COMPARED
+                if key in result.compared
                 else ""
             )
             lines.append(f"| {key} | " + " | ".join(str(v) for v in values) + f" | {compared} |")
@@ -125,7 +128,7 @@ def summary_lines(result: ScenarioResult) -> list[str]:
     lines = [f"scenario {result.scenario}: {'PASS' if result.passed else 'FAIL'}"]
     lines += [f"  [{'PASS' if c.passed else 'FAIL'}] {c.name}: {c.detail}" for c in result.checks]
     base, fantel = result.figures.get("baseline", {}), result.figures.get("fantel", {})
-    for key in COMPARED:
+    for key in result.compared:
         if key in fantel:
             lines.append(
                 f"  {key}: fantel {fantel[key]}, baseline {base.get(key)} (ratio {ratio(base.get(key), fantel[key])})"

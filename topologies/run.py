@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 
 from controller.topology import Topology, TopologyError
 from topologies import scenarios
@@ -29,7 +29,9 @@ def topology_names() -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m topologies.run", description=__doc__)
-    parser.add_argument("--scenario", default="failure")
+    parser.add_argument(
+        "--scenario", default="failure", metavar="NAME", help=f"one of: {scenarios.describe()}"
+    )
     parser.add_argument("--topology", default="small", help="a name in topologies/ or a YAML path")
     parser.add_argument("--headless", action="store_true", help="never open the Mininet CLI")
     parser.add_argument("--quick", action="store_true", help="shorter phases (CI)")
@@ -60,8 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         scenario = scenarios.get(args.scenario)
         topology_file = resolve_topology(args.topology)
         topology = Topology.load(topology_file)
+        if hasattr(scenario, "shaping"):
+            scenario.shaping(topology)  # a topology the scenario cannot use fails here
         check_privileges()
-    except (KeyError, TopologyError, PreflightError) as err:
+    except (KeyError, TopologyError, PreflightError, RuntimeError) as err:
         print(f"make run: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
         return 2
     lock = RunLock()
@@ -89,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(
-    args: argparse.Namespace, scenario: object, topology_file: Path, topology: Topology, run: RunDir
+    args: argparse.Namespace,
+    scenario: ModuleType,
+    topology_file: Path,
+    topology: Topology,
+    run: RunDir,
 ) -> int:
     from mininet.log import setLogLevel
 
@@ -108,14 +116,15 @@ def _run(
         f"({'kernel netem' if features.netem else 'no netem in this kernel: switch per-port delay'})"
     )
     setLogLevel("warning")
-    testbed = Testbed(topology_file, topology, run, features)
+    shaping = scenario.shaping(topology) if hasattr(scenario, "shaping") else None
+    testbed = Testbed(topology_file, topology, run, features, shaping=shaping)
     monitor: FnMonitor | None = None
     started = time.time()
     try:
         testbed.start()
         monitor = FnMonitor().start()
         ctx = ScenarioContext(testbed, run, features, monitor, quick=args.quick)
-        result = scenario.run(ctx)  # type: ignore[attr-defined]
+        result = scenario.run(ctx)
         header = {
             "topology": f"{topology.name} ({topology_file})",
             "delay mechanism": features.delay_mechanism,

@@ -136,6 +136,15 @@ def port_delays(topology: Topology, switch: str) -> dict[int, int]:
     return delays
 
 
+@dataclass(frozen=True)
+class SwitchShaping:
+    """Bottlenecks inside a P4 switch (its egress queues), where congestion thresholds see
+    them: a rate per port (packets/s of each queue) and the depth of every queue."""
+
+    port_rates_pps: dict[int, int]
+    queue_depth: int | None = None
+
+
 # ---------------------------------------------------------------------------------------------
 # The Mininet network
 
@@ -151,6 +160,7 @@ class Testbed:
         features: KernelFeatures,
         grpc_port_base: int = 50000,
         api_port: int = 9090,
+        shaping: dict[str, SwitchShaping] | None = None,
     ) -> None:
         self.topology_file = topology_file
         self.topology = topology
@@ -158,6 +168,7 @@ class Testbed:
         self.features = features
         self.grpc_port_base = grpc_port_base
         self.api_port = api_port
+        self.shaping = shaping or {}
         #: Liveness probes every 20 ms, a port dead after 4 missed: Python switches on two cores
         #: jitter by a few ms under load, and a false failure would spoil a measurement.
         self.thresholds = Thresholds(probe_interval_s=0.02, probe_multiplier=4)
@@ -237,6 +248,10 @@ class Testbed:
         }
         if not self.features.netem:
             params["port_delays_us"] = port_delays(self.topology, switch)
+        shaping = self.shaping.get(switch)
+        if shaping is not None:
+            params["port_rates_pps"] = dict(shaping.port_rates_pps)
+            params["queue_depth"] = shaping.queue_depth
         return params
 
     def _configure_interfaces(self) -> None:

@@ -1,17 +1,25 @@
-"""Scenarios: each a module with `DESCRIPTION` and `run(ctx) -> ScenarioResult`.
+"""Scenarios: each a module with `DESCRIPTION`, `run(ctx) -> ScenarioResult` and, when it needs
+a bottleneck inside the P4 switches, `shaping(topology) -> {switch: SwitchShaping}`.
 
-Implemented: `failure` (c) cross-AIDC training with a link failure mid-run. The other FANTEL use
-cases of issue 7 - (a) sample-data migration, (b) remote sample-data access, (d) split learning,
-(e) coordinated inference - are not implemented yet and are therefore not offered.
+The FANTEL use cases of issue 7: (a) `migration`, (b) `remote-access`, (c) `failure`,
+(d) `split-learning`, (e) `inference`.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from topologies.scenarios import failure
+from topologies.scenarios import failure, remote_access
 
-SCENARIOS: dict[str, ModuleType] = {"failure": failure}
+SCENARIOS: dict[str, ModuleType] = {
+    "failure": failure,
+    "remote-access": remote_access,
+}
+
+
+def describe() -> str:
+    """One line per scenario, for `--scenario` help."""
+    return "; ".join(f"{name}: {module.DESCRIPTION}" for name, module in sorted(SCENARIOS.items()))
 
 
 def get(name: str) -> ModuleType:

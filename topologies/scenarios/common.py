@@ -13,7 +13,7 @@ from topologies.cleanup import wait_until
 from topologies.preflight import KernelFeatures
 from topologies.rundir import RunDir
 from topologies.testbed import Testbed
-from topologies.traffic.flows import FlowSpec, ReceiverJob, ResolvedFlow, SenderJob
+from topologies.traffic.flows import CnpEcho, FlowSpec, ReceiverJob, ResolvedFlow, SenderJob
 from topologies.traffic.fnmon import FnMonitor
 
 TRAFFIC = [sys.executable, "-m", "topologies.traffic"]
@@ -37,12 +37,23 @@ class Check:
     detail: str
 
 
+#: Figures of scenario (c) compared against its baseline (lower is better).
+FAILURE_COMPARED = (
+    "failure_to_controller_ms",
+    "failure_to_controller_reroute_ms",
+    "max_outage_ms",
+    "packets_lost",
+)
+
+
 @dataclass
 class ScenarioResult:
     scenario: str
     figures: dict[str, Any] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     series: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # phase -> rows
+    #: Figures the report compares as "baseline / fantel" (lower is better for each).
+    compared: tuple[str, ...] = FAILURE_COMPARED
 
     @property
     def passed(self) -> bool:
@@ -84,9 +95,14 @@ def resolve_flows(testbed: Testbed, specs: list[FlowSpec]) -> list[ResolvedFlow]
 
 
 def run_flows(
-    ctx: ScenarioContext, tag: str, specs: list[FlowSpec], start_in_s: float = 1.0
+    ctx: ScenarioContext,
+    tag: str,
+    specs: list[FlowSpec],
+    start_in_s: float = 1.0,
+    cnp_echo: tuple[float, float] | None = None,
 ) -> FlowRunHandle:
-    """Start receivers, then senders; flows start `start_in_s` from now (shared epoch)."""
+    """Start receivers, then senders; flows start `start_in_s` from now (shared epoch).
+    `cnp_echo` (mark delay us, min interval s): receivers echo congestion as CNPs."""
     flows = resolve_flows(ctx.testbed, specs)
     out = ctx.run.path / "traffic"
     out.mkdir(exist_ok=True)
@@ -99,6 +115,7 @@ def run_flows(
             result=str(out / f"{tag}-recv-{dst}.json"),
             ready=str(out / f"{tag}-recv-{dst}.ready"),
             epoch_ns=epoch_ns,
+            cnp=None if cnp_echo is None else _cnp_echo(ctx, dst, flows, *cnp_echo),
         )
         receivers[dst] = (
             job,
@@ -122,6 +139,14 @@ def run_flows(
     return FlowRunHandle(
         epoch_ns, receivers, senders, max(f.spec.start_s + f.spec.duration_s for f in flows)
     )
+
+
+def _cnp_echo(
+    ctx: ScenarioContext, host: str, flows: list[ResolvedFlow], mark_us: float, interval_s: float
+) -> CnpEcho:
+    spec, plan = ctx.testbed.topology.hosts[host], ctx.testbed.host_plans[host]
+    dest_qps = {f.flow_id: f.spec.dest_qp for f in flows if f.spec.dst == host}
+    return CnpEcho(mark_us, interval_s, spec.mac, plan.gateway_mac, str(spec.ip.ip), dest_qps)
 
 
 @dataclass

@@ -49,6 +49,12 @@ class FlowSpec:
     reaction: Reaction = field(default_factory=Reaction)
     task_id: int = 0
     stage: int = 0
+    keep: bool = False  # SEM flag K: the receiver is SEM-aware (needed for quantization)
+    quant_ok: bool = False  # FP32 payload, BF16 accepted (packets.quantizable_payload)
+    buffer_ok: bool = False
+    max_delay_ms: float = 0.0  # buffering budget, sent in units of 1024 us
+    token_hint: int = 0  # TokenHint
+    experts: tuple[int, ...] = ()  # MoE candidates, best first
 
     def __post_init__(self) -> None:
         if self.rate_pps <= 0 or self.duration_s <= 0:
@@ -76,6 +82,20 @@ class ResolvedFlow:
 
 
 @dataclass(frozen=True)
+class CnpEcho:
+    """End-to-end ECN echo by a receiver (the baseline's congestion signal): a packet whose
+    one-way delay exceeds its flow's minimum by `mark_delay_us` counts as CE-marked, and the
+    receiver sends the flow's sender a RoCEv2 CNP, at most one per flow per `min_interval_s`."""
+
+    mark_delay_us: float
+    min_interval_s: float
+    src_mac: str
+    gateway_mac: str
+    src_ip: str
+    dest_qps: dict[int, int]  # flow id -> the flow's destination QP (named in the CNP)
+
+
+@dataclass(frozen=True)
 class SenderJob:
     iface: str
     flows: list[ResolvedFlow]
@@ -93,6 +113,7 @@ class SenderJob:
         for f in data["flows"]:
             spec = dict(f["spec"])
             spec["reaction"] = Reaction(**spec["reaction"])
+            spec["experts"] = tuple(spec["experts"])
             flows.append(ResolvedFlow(**{**f, "spec": FlowSpec(**spec)}))
         return cls(**{**data, "flows": flows})
 
@@ -105,6 +126,7 @@ class ReceiverJob:
     ready: str  # file created once the socket is open
     epoch_ns: int  # wall-clock time the time-series bins count from
     bin_s: float = 0.1
+    cnp: CnpEcho | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -113,6 +135,10 @@ class ReceiverJob:
     def from_json(cls, text: str) -> ReceiverJob:
         data = json.loads(text)
         data["flows"] = {int(k): v for k, v in data["flows"].items()}
+        if data.get("cnp") is not None:
+            cnp = dict(data["cnp"])
+            cnp["dest_qps"] = {int(k): v for k, v in cnp["dest_qps"].items()}
+            data["cnp"] = CnpEcho(**cnp)
         return cls(**data)
 
 

@@ -32,6 +32,8 @@ class FnSighting:
     sequence: int
     hop_limit: int
     object_id: int
+    metric_kind: int
+    metric_value: int  # queue depth in packets for congestion FNs (MetricKind 1)
     src_ip: str
     dst_ip: str
 
@@ -85,6 +87,8 @@ class FnMonitor:
                         sequence=fn.sequence,
                         hop_limit=fn.hop_limit,
                         object_id=fn.object_id,
+                        metric_kind=fn.metric_kind,
+                        metric_value=fn.metric_value,
                         src_ip=packet[IP].src,
                         dst_ip=packet[IP].dst,
                     )

@@ -10,6 +10,12 @@ The ICRC is the RoCEv2 invariant CRC of the *plain* view of the packet (docs/wir
 CRC-32 over 8 bytes of 0xff, the IPv4 header with TOS/TTL/checksum masked to ones, the UDP
 header with the checksum masked, BTH with its FECN/BECN/resv6 byte masked, and the payload;
 appended least significant byte first (what scapy's `BTH.compute_icrc` produces).
+
+Quantizable payload (flows whose SEM allows FP32 -> BF16 in the network,
+docs/semantic-contract.md 2): QUANT_ELEMS FP32 elements; the 16 bytes
+`"FQ" | flow id (2) | sequence (4) | tx ns (8)` ride one per element in the element's second
+byte, so they survive truncation to the high 16 bits (stride 4 before, stride 2 after, with
+flag Q set) and no element is ever a NaN (its exponent is at most 1).
 """
 
 from __future__ import annotations
@@ -22,7 +28,16 @@ from scapy.contrib.roce import BTH
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
-from controller.wire import SEM, SEM_FIXED_LEN, SEM_MOE_LEN, TrafficClass, UdpPorts, insert_sem
+from controller.wire import (
+    SEM,
+    SEM_FIXED_LEN,
+    SEM_MOE_LEN,
+    ElemFormat,
+    SemMoe,
+    TrafficClass,
+    UdpPorts,
+    insert_sem,
+)
 
 MAGIC = b"FTL1"
 APP_HEADER = struct.Struct("!4sIQQ")  # magic, flow id, sequence, tx time (ns)
@@ -31,6 +46,12 @@ BTH_OPCODE_RC_SEND_ONLY = 0x04
 #: UDP destination port of the plain-UDP (non-RDMA) background flows.
 PLAIN_UDP_PORT = 5001
 ETH_P_IP = 0x0800
+QUANT_MAGIC = b"FQ"
+QUANT_HEADER = struct.Struct("!2sHIQ")  # magic, flow id (16 bits), sequence (32), tx ns
+QUANT_ELEMS = 32  # QUANT_MAX_ELEMS of the P4 parser: 128 bytes of FP32
+SEM_FLAG_QUANTIZED = 0x40  # SEM byte 2
+SEM_FLAG_MOE = 0x80
+BTH_OPCODE_CNP = 0x81
 
 
 @dataclass(frozen=True)
@@ -60,8 +81,17 @@ class SemFields:
     loss_ok: int = 0
     buffer_ok: int = 0
     max_delay: int = 0
+    keep: int = 0  # flag K: the receiver is SEM-aware
+    quant_ok: int = 0  # FP32 elements, BF16 accepted
+    experts: tuple[int, ...] = ()  # MoE candidates, best first (descending gate weight)
 
     def layer(self) -> SEM:
+        moe = None
+        if self.experts:
+            moe = SemMoe(cand_count=len(self.experts))
+            for slot, expert in enumerate(self.experts):
+                setattr(moe, f"expert{slot}", expert)
+                setattr(moe, f"weight{slot}", 0xFFFF >> slot)  # descending gate weights
         return SEM(
             tclass=int(self.tclass),
             urgency=self.urgency,
@@ -73,6 +103,11 @@ class SemFields:
             loss_ok=self.loss_ok,
             buffer_ok=self.buffer_ok,
             max_delay=self.max_delay,
+            flag_keep=self.keep,
+            quant_ok=self.quant_ok,
+            elem_format=ElemFormat.FP32 if self.quant_ok else ElemFormat.OPAQUE,
+            target_precision=ElemFormat.BF16 if self.quant_ok else ElemFormat.OPAQUE,
+            moe=moe,
         )
 
 
@@ -88,6 +123,9 @@ class RoceFrameBuilder:
     """Per-packet RoCEv2 frames for one flow: patch sequence, time and PSN, recompute ICRC."""
 
     def __init__(self, ends: FlowEndpoints, payload_len: int, sem: SemFields | None) -> None:
+        self.quantizable = sem is not None and bool(sem.quant_ok)
+        if self.quantizable:
+            payload_len = QUANT_ELEMS * 4
         if payload_len < APP_HEADER.size:
             raise ValueError(f"payload must be at least {APP_HEADER.size} bytes")
         self.payload_len = payload_len
@@ -117,7 +155,10 @@ class RoceFrameBuilder:
         psn = (seq & 0xFFFFFF).to_bytes(3, "big")
         self._bth[9:12] = psn
         self._bth_masked[9:12] = psn
-        payload = APP_HEADER.pack(MAGIC, flow_id, seq, tx_ns).ljust(self.payload_len, b"\x00")
+        if self.quantizable:
+            payload = quantizable_payload(flow_id, seq, tx_ns)
+        else:
+            payload = APP_HEADER.pack(MAGIC, flow_id, seq, tx_ns).ljust(self.payload_len, b"\x00")
         crc = zlib.crc32(payload, zlib.crc32(bytes(self._bth_masked), self._crc_prefix))
         return b"".join((self._headers, self._bth, payload, crc.to_bytes(4, "little")))
 
@@ -143,6 +184,20 @@ class UdpFrameBuilder:
         return self._headers + payload
 
 
+def quantizable_payload(flow_id: int, seq: int, tx_ns: int) -> bytes:
+    """QUANT_ELEMS FP32 elements carrying the app header one byte per element (module doc)."""
+    data = QUANT_HEADER.pack(QUANT_MAGIC, flow_id & 0xFFFF, seq & 0xFFFFFFFF, tx_ns)
+    return b"".join(bytes((0, b, 0, 0)) for b in data).ljust(QUANT_ELEMS * 4, b"\x00")
+
+
+def _quantizable_header(frame: bytes, at: int, stride: int) -> tuple[int, int, int] | None:
+    data = frame[at + 1 : at + 1 + QUANT_HEADER.size * stride : stride]
+    if len(data) < QUANT_HEADER.size or data[:2] != QUANT_MAGIC:
+        return None
+    _, flow_id, seq, tx_ns = QUANT_HEADER.unpack(data)
+    return flow_id, seq, tx_ns
+
+
 @dataclass(frozen=True)
 class AppPacket:
     flow_id: int
@@ -150,6 +205,7 @@ class AppPacket:
     tx_ns: int
     src_ip: bytes
     had_sem: bool
+    quantized: bool = False
 
 
 def parse_app_packet(frame: bytes) -> AppPacket | None:
@@ -162,21 +218,56 @@ def parse_app_packet(frame: bytes) -> AppPacket | None:
     l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
     dport = int.from_bytes(frame[l4 + 2 : l4 + 4], "big")
     at = l4 + UDP_LEN
-    had_sem = False
+    had_sem = quantized = False
     if dport == UdpPorts.SEM:
         if len(frame) < at + SEM_FIXED_LEN:
             return None
-        moe = frame[at + 2] & 0x80
-        at += SEM_FIXED_LEN + (SEM_MOE_LEN if moe else 0) + BTH_LEN
+        flags = frame[at + 2]
+        quantized = bool(flags & SEM_FLAG_QUANTIZED)
+        at += SEM_FIXED_LEN + (SEM_MOE_LEN if flags & SEM_FLAG_MOE else 0) + BTH_LEN
         had_sem = True
     elif dport == UdpPorts.ROCEV2:
         at += BTH_LEN
     elif dport != PLAIN_UDP_PORT:
         return None
+    src_ip = frame[ETH_LEN + 12 : ETH_LEN + 16]
+    if frame[at + 1 : at + 2] == QUANT_MAGIC[:1]:
+        fields = _quantizable_header(frame, at, 2 if quantized else 4)
+        if fields is None:
+            return None
+        return AppPacket(*fields, src_ip, had_sem, quantized)
     if frame[at : at + 4] != MAGIC or len(frame) < at + APP_HEADER.size:
         return None
     _, flow_id, seq, tx_ns = APP_HEADER.unpack_from(frame, at)
-    return AppPacket(flow_id, seq, tx_ns, frame[ETH_LEN + 12 : ETH_LEN + 16], had_sem)
+    return AppPacket(flow_id, seq, tx_ns, src_ip, had_sem)
+
+
+def cnp_frame(src_mac: str, gateway_mac: str, src_ip: str, dst_ip: str, dest_qp: int) -> bytes:
+    """A RoCEv2 CNP (BTH opcode 0x81, 16 reserved bytes): the end-to-end ECN echo a receiver
+    sends to the sender of a flow whose packets arrived congestion-marked."""
+    return bytes(
+        Ether(src=src_mac, dst=gateway_mac)
+        / IP(src=src_ip, dst=dst_ip, ttl=64, id=0, flags="DF")
+        / UDP(sport=49151, dport=UdpPorts.ROCEV2, chksum=0)
+        / BTH(opcode=BTH_OPCODE_CNP, dqpn=dest_qp, psn=0)
+        / (b"\x00" * 16)
+    )
+
+
+def parse_cnp(frame: bytes) -> tuple[str, int] | None:
+    """(source IPv4, destination QP) of a RoCEv2 CNP frame, else None."""
+    if len(frame) < ETH_LEN + 20 + UDP_LEN + BTH_LEN or frame[12:14] != b"\x08\x00":
+        return None
+    if frame[ETH_LEN + 9] != 17:
+        return None
+    l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
+    if int.from_bytes(frame[l4 + 2 : l4 + 4], "big") != UdpPorts.ROCEV2:
+        return None
+    bth = l4 + UDP_LEN
+    if len(frame) < bth + BTH_LEN or frame[bth] != BTH_OPCODE_CNP:
+        return None
+    src = ".".join(str(b) for b in frame[ETH_LEN + 12 : ETH_LEN + 16])
+    return src, int.from_bytes(frame[bth + 5 : bth + 8], "big")
 
 
 def is_fn_frame(frame: bytes) -> bool:

@@ -1,11 +1,14 @@
 """The receiver: counts the testbed flows arriving on one host interface and measures, per flow,
 throughput over time, loss (against the sender's count), reordering, duplicates, one-way
-latency (sender and receiver share the machine's clock) and the longest delivery gap, which is
-the outage a failure caused as the application saw it.
+latency (sender and receiver share the machine's clock), the longest delivery gap, which is
+the outage a failure caused as the application saw it, and how many packets the network
+quantized (SEM flag Q). With `ReceiverJob.cnp` it also plays the end-to-end ECN echo of the
+baseline (`CnpEcho`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import statistics
@@ -15,8 +18,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from topologies.traffic.flows import ReceiverJob, write_json
-from topologies.traffic.packets import parse_app_packet
+from topologies.traffic.flows import CnpEcho, ReceiverJob, write_json
+from topologies.traffic.packets import cnp_frame, parse_app_packet
 from topologies.traffic.rawsock import open_packet_socket
 
 
@@ -28,6 +31,8 @@ class FlowStats:
     duplicates: int = 0
     reordered: int = 0
     with_sem: int = 0
+    quantized: int = 0
+    cnps_sent: int = 0
     max_seq: int = -1
     first_ns: int = 0
     last_ns: int = 0
@@ -38,7 +43,14 @@ class FlowStats:
     bins: dict[int, list[float]] = field(default_factory=dict)  # bin -> [packets, bytes, lat sum]
 
     def add(
-        self, seq: int, length: int, tx_ns: int, now_ns: int, bin_index: int, sem: bool
+        self,
+        seq: int,
+        length: int,
+        tx_ns: int,
+        now_ns: int,
+        bin_index: int,
+        sem: bool,
+        quantized: bool = False,
     ) -> None:
         if seq in self.seen:
             self.duplicates += 1
@@ -57,6 +69,7 @@ class FlowStats:
         self.received += 1
         self.nbytes += length
         self.with_sem += sem
+        self.quantized += quantized
         latency_us = (now_ns - tx_ns) / 1e3
         self.latencies_us.append(latency_us)
         entry = self.bins.setdefault(bin_index, [0, 0, 0.0])
@@ -72,6 +85,8 @@ class FlowStats:
             "duplicates": self.duplicates,
             "reordered": self.reordered,
             "with_sem": self.with_sem,
+            "quantized": self.quantized,
+            "cnps_sent": self.cnps_sent,
             "max_seq": self.max_seq,
             "first_ns": self.first_ns,
             "last_ns": self.last_ns,
@@ -90,6 +105,25 @@ class FlowStats:
         }
 
 
+class CnpEchoState:
+    """Marks packets by queueing delay and rate-limits the CNPs sent back per flow."""
+
+    def __init__(self, echo: CnpEcho) -> None:
+        self.echo = echo
+        self.min_latency_us: dict[int, float] = {}
+        self.last_cnp_ns: dict[int, int] = {}
+
+    def cnp_for(self, flow_id: int, latency_us: float, now_ns: int) -> bool:
+        base = min(self.min_latency_us.get(flow_id, latency_us), latency_us)
+        self.min_latency_us[flow_id] = base
+        if latency_us - base < self.echo.mark_delay_us or flow_id not in self.echo.dest_qps:
+            return False
+        if now_ns - self.last_cnp_ns.get(flow_id, 0) < self.echo.min_interval_s * 1e9:
+            return False
+        self.last_cnp_ns[flow_id] = now_ns
+        return True
+
+
 class Receiver:
     def __init__(self, job: ReceiverJob) -> None:
         self.job = job
@@ -97,6 +131,7 @@ class Receiver:
         self.stats = {flow_id: FlowStats(name) for flow_id, name in job.flows.items()}
         self.stopping = False
         self.link_errors = 0
+        self.echo = CnpEchoState(job.cnp) if job.cnp is not None else None
 
     def run(self) -> dict[str, Any]:
         sock = open_packet_socket(self.job.iface)
@@ -121,14 +156,21 @@ class Receiver:
                 packet = parse_app_packet(frame)
                 if packet is None or packet.flow_id not in self.stats:
                     continue
-                self.stats[packet.flow_id].add(
+                stats = self.stats[packet.flow_id]
+                stats.add(
                     packet.seq,
                     len(frame),
                     packet.tx_ns,
                     now_ns,
                     (now_ns - self.epoch_ns) // bin_ns,
                     packet.had_sem,
+                    packet.quantized,
                 )
+                if self.echo is not None and self.echo.cnp_for(
+                    packet.flow_id, (now_ns - packet.tx_ns) / 1e3, now_ns
+                ):
+                    self._send_cnp(sock, packet.flow_id, packet.src_ip)
+                    stats.cnps_sent += 1
         finally:
             sock.close()
             for sink in sinks:
@@ -139,6 +181,19 @@ class Receiver:
             "link_errors": self.link_errors,
             "flows": {s.name: s.summary() for s in self.stats.values()},
         }
+
+    def _send_cnp(self, sock: socket.socket, flow_id: int, sender: bytes) -> None:
+        echo = self.job.cnp
+        assert echo is not None
+        frame = cnp_frame(
+            echo.src_mac,
+            echo.gateway_mac,
+            echo.src_ip,
+            socket.inet_ntoa(sender),
+            echo.dest_qps[flow_id],
+        )
+        with contextlib.suppress(OSError):  # a lost echo is lost, as on a real network
+            sock.send(frame)
 
 
 def _udp_sink(port: int) -> socket.socket:

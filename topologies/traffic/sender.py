@@ -2,9 +2,10 @@
 flows that ask for it, reacts to congestion FNs about them by cutting the rate (AIMD).
 
 Congestion FNs are addressed to the flow's sender (docs/wire-format.md 2.1), so the agent reads
-them from the same interface through a kernel BPF filter on UDP port 4793. Every reaction is
-logged with the wall-clock arrival time and the FN's own fields, which gives the
-congestion-onset-to-reaction figure.
+them from the same interface through a kernel BPF filter on UDP port 4793. RoCEv2 CNPs (the
+end-to-end ECN echo of the baseline, sent by receivers) arrive on UDP 4791 through a second
+filtered socket and get the same reaction. Every reaction is logged with the wall-clock
+arrival time and the signal's own fields, which gives the congestion-onset-to-reaction figure.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from topologies.traffic.packets import (
     SemFields,
     UdpFrameBuilder,
     is_fn_frame,
+    parse_cnp,
 )
 from topologies.traffic.rawsock import open_packet_socket, udp_dport_filter
 
@@ -83,6 +85,12 @@ def build_frame_builder(flow: ResolvedFlow) -> RoceFrameBuilder | UdpFrameBuilde
             tenant_id=flow.tenant_id,
             task_id=spec.task_id,
             stage=spec.stage,
+            buffer_ok=int(spec.buffer_ok),
+            max_delay=min(0xFFFF, round(spec.max_delay_ms * 1000 / 1024)),
+            token_hint=spec.token_hint,
+            keep=int(spec.keep),
+            quant_ok=int(spec.quant_ok),
+            experts=spec.experts,
         )
     return RoceFrameBuilder(ends, spec.payload, sem)
 
@@ -135,16 +143,33 @@ class SenderAgent:
             "flow": state.flow.spec.name if state else None,
         }
         self.fns_seen.append(record)
+        if fn.fn_type == FnType.CONGESTION_DETECTED:
+            self._cut(state, record, now_ns)
+
+    def on_cnp(self, frame: bytes, now_ns: int) -> None:
+        cnp = parse_cnp(frame)
+        if cnp is None:
+            return
+        src, dest_qp = cnp
+        state = next(
+            (s for s in self.flows if (s.flow.dst_ip, s.flow.spec.dest_qp) == (src, dest_qp)),
+            None,
+        )
+        record = {"t_ns": now_ns, "type": "CNP", "flow": state.flow.spec.name if state else None}
+        self.fns_seen.append(record)
+        self._cut(state, record, now_ns)
+
+    def _cut(self, state: FlowState | None, record: dict[str, Any], now_ns: int) -> None:
+        """Multiplicative decrease for a reacting flow, once per hold-off."""
         if state is None or not state.flow.spec.react:
             return
         reaction = state.flow.spec.reaction
-        if fn.fn_type == FnType.CONGESTION_DETECTED:
-            if now_ns - state.last_cut_ns < reaction.holdoff_s * 1e9:
-                return
-            floor = state.configured * reaction.min_fraction
-            self._set_rate(state, max(floor, state.rate * reaction.decrease), now_ns)
-            state.last_cut_ns = now_ns
-            state.reactions.append({**record, "new_rate_pps": state.rate})
+        if now_ns - state.last_cut_ns < reaction.holdoff_s * 1e9:
+            return
+        floor = state.configured * reaction.min_fraction
+        self._set_rate(state, max(floor, state.rate * reaction.decrease), now_ns)
+        state.last_cut_ns = now_ns
+        state.reactions.append({**record, "new_rate_pps": state.rate})
 
     def _set_rate(self, state: FlowState, rate: float, now_ns: int) -> None:
         state.rate = rate
@@ -161,19 +186,23 @@ class SenderAgent:
 
     # -- main loop -----------------------------------------------------------------------
 
-    def _poll_fns(self, sock: socket.socket) -> None:
-        while True:
-            try:
-                frame = sock.recv(65535, socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                return  # link down: nothing to read
-            if is_fn_frame(frame):
-                self.on_fn(frame, time.time_ns())
+    def _poll(self, sock: socket.socket, cnps: socket.socket) -> None:
+        for source in (sock, cnps):
+            while True:
+                try:
+                    frame = source.recv(65535, socket.MSG_DONTWAIT)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError:
+                    break  # link down: nothing to read
+                if source is cnps:
+                    self.on_cnp(frame, time.time_ns())
+                elif is_fn_frame(frame):
+                    self.on_fn(frame, time.time_ns())
 
     def run(self) -> dict[str, Any]:
         sock = open_packet_socket(self.job.iface, program=udp_dport_filter(UdpPorts.FN))
+        cnps = open_packet_socket(self.job.iface, program=udp_dport_filter(UdpPorts.ROCEV2))
         due: list[tuple[int, int]] = [(s.start_ns, i) for i, s in enumerate(self.flows)]
         heapq.heapify(due)
         try:
@@ -182,9 +211,9 @@ class SenderAgent:
                 now_ns = time.time_ns()
                 if next_ns > now_ns:
                     wait = min((next_ns - now_ns) / 1e9, 0.05)
-                    readable, _, _ = select.select([sock], [], [], wait)
+                    readable, _, _ = select.select([sock, cnps], [], [], wait)
                     if readable:
-                        self._poll_fns(sock)
+                        self._poll(sock, cnps)
                     continue
                 heapq.heappop(due)
                 state = self.flows[index]
@@ -196,9 +225,10 @@ class SenderAgent:
                 interval_ns = int(1e9 / state.rate)
                 following = max(next_ns + interval_ns, now_ns - int(MAX_BACKLOG_S * 1e9))
                 heapq.heappush(due, (following, index))
-            self._poll_fns(sock)
+            self._poll(sock, cnps)
         finally:
             sock.close()
+            cnps.close()
         return self.result()
 
     def _send(self, sock: socket.socket, state: FlowState, now_ns: int) -> None:

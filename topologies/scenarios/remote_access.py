@@ -1,0 +1,216 @@
+"""(b) Remote sample-data access: a loss-sensitive RDMA-like read stream from the entity site to
+an AIDC (400-550 km) meets a competing burst at the entity's uplink.
+
+The entity's second uplink is out of service for the run (taken down and excluded from TE) so
+both flows share one uplink, which the entity switch shapes (`BOTTLENECK_PPS`, shallow
+`QUEUE_DEPTH`): the queue builds in the P4 switch, close to the sender. Two phases:
+`baseline`: the switches send no congestion FN; the receiver echoes congestion end to end as
+RoCEv2 CNPs (ECN-echo emulated from queueing delay: p4src marks no ECN) and the sender agent
+reacts to those; `fantel`: the entity switch sends CONGESTION_DETECTED FNs straight back to
+the sender agent. Figures: congestion onset (the burst's start) to the sender's first rate cut,
+loss of the protected flow in each phase, the queue depth the FNs report.
+Pass: FNs reached the sender, the protected flow stayed near loss-free (LOSS_BOUND) and the
+sender reacted sooner than with the end-to-end echo.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controller.topology import Topology
+from topologies.scenarios.common import ScenarioContext, ScenarioResult
+from topologies.scenarios.shaped import (
+    Phase,
+    PhaseRun,
+    depth_thresholds,
+    first_reaction_ms,
+    flow_figures,
+    run_phase,
+    series,
+    silent_thresholds,
+)
+from topologies.testbed import SwitchShaping
+from topologies.traffic.flows import FlowSpec, Reaction
+
+DESCRIPTION = "(b) remote sample-data access: loss-sensitive read stream vs a competing burst"
+BOTTLENECK_PPS = 300
+QUEUE_DEPTH = 8
+QDEPTH_HIGH, QDEPTH_LOW = 3, 1
+PROTECTED_PPS = 200.0
+BURST_PPS = 200.0
+#: One cut per queue drain: the queue above threshold takes ~QDEPTH_HIGH / rate to empty.
+REACTION = Reaction(holdoff_s=0.03)
+LOSS_BOUND = 0.005
+COMPARED = ("reaction_ms", "protected_lost", "burst_lost")
+
+
+def _roles(topology: Topology) -> dict[str, str]:
+    """Hosts and links by role: two entity senders, two receivers in the first AIDC, the
+    entity switch's two uplinks (the first carries everything, the second is parked)."""
+    entity = next(s for s in topology.sites.values() if s.kind == "entity").name
+    aidc = next(s for s in topology.sites.values() if s.kind == "aidc").name
+    senders = [h.name for h in topology.hosts.values() if h.site == entity]
+    receivers = [h.name for h in topology.hosts.values() if h.site == aidc]
+    edge = topology.hosts[senders[0]].switch
+    uplinks = sorted(
+        (name for name, link in topology.links.items() if edge in (link.a.switch, link.b.switch)),
+        key=lambda name: _port(topology, name, edge),
+    )
+    if len(senders) < 2 or len(receivers) < 2 or len(uplinks) < 2:
+        raise RuntimeError(
+            "scenario remote-access needs an entity site with two hosts and two uplinks and an "
+            "AIDC with two hosts"
+        )
+    return {
+        "edge": edge,
+        "sender": senders[0],
+        "burst_sender": senders[1],
+        "receiver": receivers[-1],
+        "burst_receiver": receivers[0],
+        "uplink": uplinks[0],
+        "parked": uplinks[1],
+    }
+
+
+def _port(topology: Topology, link: str, switch: str) -> int:
+    spec = topology.links[link]
+    return spec.a.port if spec.a.switch == switch else spec.b.port
+
+
+def shaping(topology: Topology) -> dict[str, SwitchShaping]:
+    roles = _roles(topology)
+    port = _port(topology, roles["uplink"], roles["edge"])
+    return {roles["edge"]: SwitchShaping({port: BOTTLENECK_PPS}, QUEUE_DEPTH)}
+
+
+def _flows(roles: dict[str, str], quick: bool) -> tuple[list[FlowSpec], float, float]:
+    duration = 4.0 if quick else 8.0
+    burst_at, burst_for = (1.5, 1.0) if quick else (3.0, 2.0)
+    protected = FlowSpec(
+        "sample-read",
+        roles["sender"],
+        roles["receiver"],
+        rate_pps=PROTECTED_PPS,
+        duration_s=duration,
+        payload=256,
+        tclass="sample_data",
+        sport=49160,
+        dest_qp=0x160,
+        react=True,
+        reaction=REACTION,
+    )
+    burst = FlowSpec(
+        "burst",
+        roles["burst_sender"],
+        roles["burst_receiver"],
+        rate_pps=BURST_PPS,
+        duration_s=burst_for,
+        start_s=burst_at,
+        payload=256,
+        kind="udp",
+        sport=49161,
+    )
+    return [protected, burst], burst_at, burst_for
+
+
+def _figures(run: PhaseRun, burst_at: float, burst_for: float) -> dict[str, Any]:
+    onset_ns = run.flows.epoch_ns + burst_at * 1e9
+    protected = flow_figures(run, "sample-read")
+    during = flow_figures(run, "sample-read", burst_at, burst_at + burst_for)
+    burst = flow_figures(run, "burst")
+    fns_at_sender = [
+        f for f in run.flows.fns_at_senders if f["flow"] == "sample-read" and f["type"] != "CNP"
+    ]
+    cnps = [f for f in run.flows.fns_at_senders if f["type"] == "CNP"]
+    switch_fns = [s.t_ns for s in run.sightings if s.outgoing and s.t_ns >= onset_ns]
+    return {
+        "reaction_ms": first_reaction_ms(run, "sample-read", onset_ns),
+        "onset_to_first_fn_ms": round((min(switch_fns) - onset_ns) / 1e6, 3)
+        if switch_fns
+        else None,
+        "congestion_fns_at_sender": len(fns_at_sender),
+        "cnps_at_sender": len(cnps),
+        "rate_cuts": len(run.flows.sent["sample-read"]["reactions"]),
+        "protected_sent": protected["sent"],
+        "protected_lost": protected["lost"],
+        "protected_loss_fraction": protected["loss_fraction"],
+        "protected_pps_during_burst": during["window_pps"],
+        "protected_latency_p99_ms": protected["latency_p99_ms"],
+        "burst_sent": burst["sent"],
+        "burst_lost": burst["lost"],
+        "max_queue_depth_fn": max((s.metric_value for s in run.sightings), default=None),
+        "t_fail_s": None,
+    }
+
+
+def run(ctx: ScenarioContext) -> ScenarioResult:
+    testbed = ctx.testbed
+    roles = _roles(testbed.topology)
+    specs, burst_at, burst_for = _flows(roles, ctx.quick)
+    parked = roles["parked"]
+    testbed.set_link(parked, up=False)
+
+    def park(control: Any) -> dict[str, Any]:
+        control.link_down(parked)  # the controller routes around the parked uplink
+        return {}
+
+    mark_us = QDEPTH_HIGH / BOTTLENECK_PPS * 1e6  # the queue threshold as queueing delay
+    phases = [
+        Phase(
+            "baseline",
+            notifications=False,
+            thresholds=silent_thresholds(testbed.thresholds),
+            cnp_mark_delay_us=mark_us,
+            prepare=park,
+        ),
+        Phase(
+            "fantel",
+            notifications=True,
+            thresholds=depth_thresholds(testbed.thresholds, QDEPTH_HIGH, QDEPTH_LOW),
+            prepare=park,
+        ),
+    ]
+    result = ScenarioResult("remote-access", compared=COMPARED)
+    figures: dict[str, Any] = {}
+    try:
+        for phase in phases:
+            phase_run = run_phase(ctx, phase, specs)
+            figures[phase.tag] = _figures(phase_run, burst_at, burst_for)
+            result.series[phase.tag] = series(phase_run)
+    finally:
+        testbed.set_link(parked, up=True)
+    fantel, baseline = figures["fantel"], figures["baseline"]
+    result.figures = {
+        "setup": {
+            "bottleneck": f"{roles['edge']} uplink {roles['uplink']} at {BOTTLENECK_PPS} pkt/s, "
+            f"queue {QUEUE_DEPTH}, FN threshold {QDEPTH_HIGH}/{QDEPTH_LOW}",
+            "protected": f"{roles['sender']}->{roles['receiver']} {PROTECTED_PPS:.0f} pkt/s",
+            "burst": f"{roles['burst_sender']}->{roles['burst_receiver']} {BURST_PPS:.0f} pkt/s "
+            f"at {burst_at}-{burst_at + burst_for} s",
+            "baseline signal": f"CNP echo when queueing delay >= {mark_us / 1e3:.1f} ms",
+        },
+        **figures,
+    }
+    result.check(
+        "congestion FNs reached the sender",
+        fantel["congestion_fns_at_sender"] > 0 and fantel["rate_cuts"] > 0,
+        f"{fantel['congestion_fns_at_sender']} FNs at the sender agent, "
+        f"{fantel['rate_cuts']} rate cuts",
+    )
+    result.check(
+        "protected flow near loss-free",
+        fantel["protected_loss_fraction"] <= LOSS_BOUND,
+        f"lost {fantel['protected_lost']} of {fantel['protected_sent']} "
+        f"(bound {LOSS_BOUND:.1%}); baseline lost {baseline['protected_lost']} "
+        f"of {baseline['protected_sent']}",
+    )
+    reacted = fantel["reaction_ms"] is not None and (
+        baseline["reaction_ms"] is None or fantel["reaction_ms"] < baseline["reaction_ms"]
+    )
+    result.check(
+        "sender reacted sooner than with ECN-echo",
+        reacted,
+        f"onset to first cut {fantel['reaction_ms']} ms (FN) vs {baseline['reaction_ms']} ms "
+        "(end-to-end CNP)",
+    )
+    return result
