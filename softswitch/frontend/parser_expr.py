@@ -9,6 +9,7 @@ declarations in scope, see ``ScopedNames``), ``(T) e`` casts, ``f<T>(x)`` versus
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
@@ -538,6 +539,8 @@ class ExpressionParser:
                     lo = self.parse_expression()
                     self.expect("]")
                     expr = ast.Slice(expr, index, lo, src=expr.src)
+                elif self.accept("+:"):
+                    expr = self._indexed_part_select(expr, index)
                 else:
                     self.expect("]")
                     expr = ast.ArrayIndex(expr, index, src=expr.src)
@@ -552,6 +555,18 @@ class ExpressionParser:
                 expr = ast.MethodCall(expr, self.parse_arguments(), type_args, src=expr.src)
             else:
                 return expr
+
+    def _indexed_part_select(self, expr: ast.Expression, lo: ast.Expression) -> ast.Expression:
+        """``e[lo +: w]`` (p4c): the ``w`` bits from ``lo`` up, i.e. ``e[lo + w - 1 : lo]``."""
+        width = self.parse_expression()
+        self.expect("]")
+        src = width.src
+        one = ast.IntLiteral(1, text="1", src=src)
+        top = ast.Binary(ast.BinaryOp.SUB, width, one, src=src)
+        # The low bound appears twice; each occurrence gets its own node (types are
+        # annotated in place).
+        hi = ast.Binary(ast.BinaryOp.ADD, copy.deepcopy(lo), top, src=lo.src)
+        return ast.Slice(expr, hi, lo, src=expr.src)
 
     def _at_real_type_arg(self) -> bool:
         following = self.peek()

@@ -380,3 +380,21 @@ def test_programs_compile(path: Path) -> None:
         pytest.skip(f"{path} not present")
     checked = compile_file(path, include_dirs=[ROOT / "p4src/include"])
     assert checked.main.decl is not None and checked.main.decl.name == "main"
+
+
+def test_indexed_part_select_is_a_slice() -> None:
+    """p4c's ``e[lo +: w]`` (array2.p4) is the slice ``e[lo + w - 1 : lo]``."""
+    checked = compile_text(
+        """const bit<32> B = 8;
+        control c(inout bit<32> x, inout bit<8> y) {
+            apply { y = x[0+:8]; x[B +: 8] = y; bit<4> n = x[(B * 2) +: 4]; }
+        }
+        control C(inout bit<32> x, inout bit<8> y);
+        package P(C c);
+        P(c()) main;
+        """,
+        "t.p4",
+    )
+    slices = [n for n in nodes(control(checked, "c")) if isinstance(n, ast.Slice)]
+    bounds = [(s.hi.const_value, s.lo.const_value, str(s.type)) for s in slices]
+    assert bounds == [(7, 0, "bit<8>"), (15, 8, "bit<8>"), (19, 16, "bit<4>")]
