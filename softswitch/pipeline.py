@@ -186,7 +186,7 @@ class Pipeline:
         if clone_session is not None and clone_copier is not None:
             self._ingress_clone(job, clone_session, clone_copier, meta, sm)
         if digest is not None:
-            self._digest(Digest(digest[0], _as_dict(digest[1])))
+            self._digest(Digest(digest[0], _as_dict(digest[1]())))
         if resubmit is not None:
             if job.passes + 1 < MAX_PASSES:
                 self._pending.append(

@@ -352,7 +352,9 @@ class V1ModelExterns:
             value = cc.ex._aggregate(data, t)
         else:
             value = cc.ex.value(data)
-        return [f"PKT.digest = ({name!r}, {value})"]
+        # BMv2 sends the field values as they are at the end of ingress (the call only
+        # sets the learn id), so the data is read then, through this closure.
+        return [f"PKT.digest = ({name!r}, lambda: {value})"]
 
     def _f_truncate(self, cc: CallCompiler, mc: ast.MethodCall, _obj: None) -> list[str]:
         length = call_args(mc)[0]

@@ -25,6 +25,7 @@ class GeneratedModule:
             "ExitSignal": rt.ExitSignal,
             "HeaderStack": rt.HeaderStack,
             "checked_index": rt.checked_index,
+            "StackIndexOutOfRange": rt.StackIndexOutOfRange,
             "shl": rt.shl,
             "shl_signed": rt.shl_signed,
             "div": rt.div,

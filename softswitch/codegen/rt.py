@@ -79,10 +79,23 @@ class HeaderStack:
         self.nxt = max(self.nxt - count, 0)
 
 
+class StackIndexOutOfRange(Exception):
+    """A run-time header stack index outside the stack; the statement using it is skipped."""
+
+
+STACK_INDEX_OUT_OF_RANGE = StackIndexOutOfRange()
+
+
 def checked_index(stack: HeaderStack, index: int) -> Any:
-    """``stack[i]`` with a run-time index; BMv2 aborts on out-of-range, we drop the packet."""
+    """``stack[i]`` with a run-time index.
+
+    p4c's HSIndexSimplifier (BMv2 back end) rewrites a statement using ``stack[i]`` into
+    ``if (i == 0) {...} else if (i == 1) {...}``: with ``i`` out of range nothing of the
+    statement runs (an ``if`` takes its else branch). The generated code gets that by
+    catching this exception around such statements.
+    """
     if not 0 <= index < stack.size:
-        raise IndexError(f"header stack index {index} out of range 0..{stack.size - 1}")
+        raise STACK_INDEX_OUT_OF_RANGE
     return stack.elems[index]
 
 
@@ -140,7 +153,7 @@ class PacketState:
         self.clone_copier: Callable[..., None] | None = None
         self.resubmit_copier: Callable[..., None] | None = None
         self.recirculate_copier: Callable[..., None] | None = None
-        self.digest: tuple[str, Any] | None = None
+        self.digest: tuple[str, Callable[[], Any]] | None = None  # name, end-of-ingress reader
         self.truncate: int | None = None
 
 

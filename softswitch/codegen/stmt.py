@@ -12,6 +12,18 @@ from softswitch.frontend import ast
 from softswitch.frontend import types as T
 
 
+def uses_runtime_index(lines: list[str]) -> bool:
+    return any("checked_index(" in line for line in lines)
+
+
+def skip_on_bad_index(lines: list[str]) -> list[str]:
+    """A statement indexing a header stack at run time does nothing when the index is out
+    of range (see ``rt.checked_index``)."""
+    if not uses_runtime_index(lines):
+        return lines
+    return ["try:", *indent(lines), "except StackIndexOutOfRange:", "    pass"]
+
+
 class StmtCompiler:
     """Statements of one body. ``returns`` builds the Python ``return`` for ``return e;``
     (actions and controls return their out/inout parameters, functions their value too)."""
@@ -53,9 +65,9 @@ class StmtCompiler:
                 if not isinstance(s.rhs, ast.ListExpr | ast.StructExpr)
                 else self.ex._coerce(s.rhs, strip(s.lhs.type))
             )
-            return self._flush(self.ex.assign(s.lhs, value))
+            return skip_on_bad_index(self._flush(self.ex.assign(s.lhs, value)))
         if isinstance(s, ast.CallStmt):
-            return self._flush(self.calls.call_stmt(s.call))
+            return skip_on_bad_index(self._flush(self.calls.call_stmt(s.call)))
         if isinstance(s, ast.BlockStmt):
             return self.block(s.stmts)
         if isinstance(s, ast.IfStmt):
@@ -84,6 +96,11 @@ class StmtCompiler:
     def _if(self, s: ast.IfStmt) -> list[str]:
         cond = self.ex.expr(s.cond)
         lines = self._flush([f"if {cond}:"])
+        if uses_runtime_index(lines):
+            # Out of range, p4c's rewrite runs the else branch (the condition is false).
+            flag = self.ex.temp("cond")
+            lines = skip_on_bad_index([f"{flag} = False", *lines[:-1], f"{flag} = {cond}"])
+            lines.append(f"if {flag}:")
         lines += indent(self.body([s.then]))
         if s.otherwise is not None:
             lines.append("else:")
@@ -93,6 +110,9 @@ class StmtCompiler:
     def _switch(self, s: ast.SwitchStmt) -> list[str]:
         subject = self.ex.temp("sw")
         lines = self._flush([f"{subject} = {self.ex.expr(s.expr)}"])
+        # Out of range in the subject, p4c's rewrite skips the whole switch (case bodies
+        # guard their own statements, so only the subject's index can escape to here).
+        guard = uses_runtime_index(lines)
         is_action_run = isinstance(strip(s.expr.type), T.ActionEnumType)
         pending: list[str] = []
         first = True
@@ -114,4 +134,4 @@ class StmtCompiler:
             lines += indent(self._flush(self.body([case.body])))
             pending = []
             first = False
-        return lines
+        return skip_on_bad_index(lines) if guard else lines

@@ -77,6 +77,12 @@ def test_digest_carries_field_values(sw: Switch) -> None:
     assert digest.values == {"src": 0xAA, "port": 7}
 
 
+def test_digest_fields_are_read_at_the_end_of_ingress(sw: Switch) -> None:
+    sw.inject(7, packet(1, 0xD16E57))  # ingress rewrites eth.src after the digest() call
+    [digest] = sw.take_digests()
+    assert digest.values == {"src": 0xBB, "port": 7}
+
+
 def test_selector_spreads_by_hash_over_group_members(sw: Switch) -> None:
     for member, port in ((1, 4), (2, 5), (3, 6)):
         sw.profile_add_member("sel", member, "fwd", {"port": port})
