@@ -232,3 +232,28 @@ def test_same_intent_same_entities_and_failures_move_members(intent: Intent) -> 
         and e.member_id < 0x8000 << 9
     }
     assert ports == {2}
+
+
+def test_reservations_become_edge_meters_at_the_source(intent: Intent) -> None:
+    from dataclasses import replace
+
+    from controller.programming import MeteredReservation
+
+    metered = replace(
+        intent,
+        reservations=(
+            MeteredReservation("he1", "ha1", 2e6),
+            MeteredReservation("he1", "ha1", 1e6),  # same endpoints: one meter, rates added
+            MeteredReservation("e1", "b1", 4e6),
+        ),
+    )
+    meters = entries(metered, "e1", "reservation_meters")
+    assert [(match(e), e.priority) for e in meters] == [
+        ({"next_id": (switch_next_id(5), 0xFFFF)}, 1),
+        ({"ipv4_src": ("10.0.1.1", 0xFFFFFFFF), "ipv4_dst": ("10.0.2.1", 0xFFFFFFFF)}, 2),
+    ]
+    config = meters[1].meter_config
+    assert config is not None
+    assert (config.cir, config.pir, config.cburst, config.pburst) == (375_000, 468_750, 3750, 4688)
+    assert entries(metered, "a1", "reservation_meters") == []
+    assert entries(intent, "e1", "reservation_meters") == []

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import finsy as fy
 import pytest
 from finsy.proto import p4r
 from scapy.layers.l2 import Ether
 
 from controller.te import AdmissionError
 from controller.wire import FnType, MetricKind, Probe, StatusLevel
-from tests.controller.service_fixtures import fn_frame, running_service, wait_for
+from tests.controller.service_fixtures import fantel_pipeline, fn_frame, running_service, wait_for
 
 UPLINK = "e1:1-c1:1"  # e1 port 1 <-> c1 port 1
 
@@ -115,12 +116,14 @@ async def test_replayed_notifications_change_nothing(tmp_path: Path) -> None:
 async def test_failure_state_expires_without_refresh(tmp_path: Path) -> None:
     async with running_service(tmp_path) as run:
         service = run.service
+        # A lifetime the housekeeping clock cannot reach during the test; expiry is driven
+        # explicitly past it.
         await service.handle_frame(
-            "e1", fn_frame(FnType.FAILURE_DETECTED, 2, 1, 1, lifetime_ms=200)
+            "e1", fn_frame(FnType.FAILURE_DETECTED, 2, 1, 1, lifetime_ms=60_000)
         )
         await service.wait_idle()
         assert UPLINK in service.engine.failed_links
-        await service.expire(now=service.events.since(0)[-1]["time"] + 1.0)
+        await service.expire(now=service.events.since(0)[-1]["time"] + 61.0)
         await service.wait_idle()
         assert not service.engine.failed_links
         assert any(e["kind"] == "expired" for e in service.events.since(0))
@@ -136,6 +139,7 @@ async def test_reservations_admitted_rejected_and_expired(tmp_path: Path) -> Non
             await service.reserve("too-big", "he1", "ha1", 11e6, duration_s=None)
         await service.wait_idle()
         assert service.solution.arc_utilization[view.links[0], "e1"] >= 0.6
+        assert [m.cir for m in _meters(run.fakes["e1"], tmp_path)] == [6e6 / 8]
         assert [e["kind"] for e in service.events.since(0) if "reservation" in e["kind"]] == [
             "reservation",
             "reservation_rejected",
@@ -145,8 +149,19 @@ async def test_reservations_admitted_rejected_and_expired(tmp_path: Path) -> Non
         assert "train-1" not in service.engine.reservations
         await service.wait_idle()
         assert service.solution.arc_utilization.get((view.links[0], "e1"), 0.0) == 0.0
+        assert _meters(run.fakes["e1"], tmp_path) == []
         released = [e for e in service.events.since(0) if e["kind"] == "reservation_released"]
         assert released[0]["cause"] == "expired"
+
+
+def _meters(fake, workdir: Path) -> list[p4r.MeterConfig]:  # type: ignore[no-untyped-def]
+    """The meter configs of the reservation_meters entries a fake switch holds."""
+    table = fy.P4Schema(fantel_pipeline(workdir).p4info).tables["reservation_meters"].id
+    return [
+        e.table_entry.meter_config
+        for e in fake.stored("table_entry")
+        if e.table_entry.table_id == table
+    ]
 
 
 async def test_status_digest_records_utilization_and_scales_demands(tmp_path: Path) -> None:
