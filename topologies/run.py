@@ -28,9 +28,17 @@ def topology_names() -> list[str]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m topologies.run", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m topologies.run",
+        description=__doc__,
+        epilog=f"scenarios:\n{scenarios.describe()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
-        "--scenario", default="failure", metavar="NAME", help=f"one of: {scenarios.describe()}"
+        "--scenario",
+        default="failure",
+        metavar="NAME",
+        help=f"one of: {', '.join(sorted(scenarios.SCENARIOS))} (default: failure)",
     )
     parser.add_argument("--topology", default="small", help="a name in topologies/ or a YAML path")
     parser.add_argument("--headless", action="store_true", help="never open the Mininet CLI")

@@ -6,12 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from controller.config import Thresholds
+from controller.contract import QDEPTH_MAX
 from controller.topology import Topology
 from topologies.report import markdown, ratio
 from topologies.run import main as run_main
 from topologies.run import resolve_topology
 from topologies.scenarios import get as get_scenario
+from topologies.scenarios import remote_access
 from topologies.scenarios.common import ScenarioResult
+from topologies.scenarios.shaped import depth_thresholds, silent_thresholds
 from topologies.testbed import TestbedError, plan_host, plan_link, port_delays, switch_iface
 
 SMALL = Topology.load(Path(__file__).resolve().parents[2] / "topologies" / "small.yaml")
@@ -39,10 +43,29 @@ def test_long_interface_names_rejected() -> None:
 def test_unknown_names_list_valid_ones(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(KeyError, match="valid topologies: large, small"):
         resolve_topology("medium")
-    with pytest.raises(KeyError, match="valid scenarios: failure"):
+    with pytest.raises(KeyError, match="valid scenarios: failure, remote-access"):
         get_scenario("nope")
     assert run_main(["--scenario", "nope"]) == 2
-    assert "valid scenarios: failure" in capsys.readouterr().err
+    assert "valid scenarios: failure, remote-access" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run_main(["--help"])
+    assert "  remote-access   (b) remote sample-data access" in capsys.readouterr().out
+
+
+def test_remote_access_shapes_the_entity_uplink_it_keeps() -> None:
+    shaping = remote_access.shaping(SMALL)
+    assert list(shaping) == ["e1"]
+    assert shaping["e1"].port_rates_pps == {1: remote_access.BOTTLENECK_PPS}
+    assert shaping["e1"].queue_depth == remote_access.QUEUE_DEPTH
+
+
+def test_silent_thresholds_never_fire_and_depth_thresholds_ignore_sojourn() -> None:
+    base = Thresholds()
+    silent = silent_thresholds(base)
+    assert silent.queue_depth_high == silent.queue_depth_low == QDEPTH_MAX
+    depth = depth_thresholds(base, 3, 1)
+    assert (depth.queue_depth_high, depth.queue_depth_low) == (3, 1)
+    assert depth.sojourn_high_s >= 60 and depth.probe_interval_s == base.probe_interval_s
 
 
 def test_ratio_and_markdown() -> None:

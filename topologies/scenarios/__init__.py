@@ -18,8 +18,10 @@ SCENARIOS: dict[str, ModuleType] = {
 
 
 def describe() -> str:
-    """One line per scenario, for `--scenario` help."""
-    return "; ".join(f"{name}: {module.DESCRIPTION}" for name, module in sorted(SCENARIOS.items()))
+    """One line per scenario, for `--help`."""
+    return "\n".join(
+        f"  {name:<15} {module.DESCRIPTION}" for name, module in sorted(SCENARIOS.items())
+    )
 
 
 def get(name: str) -> ModuleType:

@@ -10,7 +10,8 @@ reacts to those; `fantel`: the entity switch sends CONGESTION_DETECTED FNs strai
 the sender agent. Figures: congestion onset (the burst's start) to the sender's first rate cut,
 loss of the protected flow in each phase, the queue depth the FNs report.
 Pass: FNs reached the sender, the protected flow stayed near loss-free (LOSS_BOUND) and the
-sender reacted sooner than with the end-to-end echo.
+sender reacted sooner than with the end-to-end echo, and lost no larger share than the
+baseline.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ PROTECTED_PPS = 200.0
 BURST_PPS = 200.0
 #: One cut per queue drain: the queue above threshold takes ~QDEPTH_HIGH / rate to empty.
 REACTION = Reaction(holdoff_s=0.03)
-LOSS_BOUND = 0.005
+#: "Near loss-free": Python switches on two cores lose the odd packet when CPU-starved.
+LOSS_BOUND = 0.02
 COMPARED = ("reaction_ms", "protected_lost", "burst_lost")
 
 
@@ -199,7 +201,8 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
     )
     result.check(
         "protected flow near loss-free",
-        fantel["protected_loss_fraction"] <= LOSS_BOUND,
+        fantel["protected_loss_fraction"] <= LOSS_BOUND
+        and fantel["protected_loss_fraction"] <= baseline["protected_loss_fraction"],
         f"lost {fantel['protected_lost']} of {fantel['protected_sent']} "
         f"(bound {LOSS_BOUND:.1%}); baseline lost {baseline['protected_lost']} "
         f"of {baseline['protected_sent']}",

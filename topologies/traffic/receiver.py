@@ -118,7 +118,8 @@ class CnpEchoState:
         self.min_latency_us[flow_id] = base
         if latency_us - base < self.echo.mark_delay_us or flow_id not in self.echo.dest_qps:
             return False
-        if now_ns - self.last_cnp_ns.get(flow_id, 0) < self.echo.min_interval_s * 1e9:
+        last = self.last_cnp_ns.get(flow_id)
+        if last is not None and now_ns - last < self.echo.min_interval_s * 1e9:
             return False
         self.last_cnp_ns[flow_id] = now_ns
         return True
