@@ -4,16 +4,19 @@
 (b) the main program ``p4src/v1model/fantel_v1model.p4`` with empty tables (its default
     path), when it exists. Packets are pre-built; the figure is inject() calls per second
     including parser, checksums, tables, traffic manager, egress and deparser.
+With p4c and simple_switch on PATH, (a) also runs on BMv2 (``bench/bmv2.py``) and the
+softswitch/BMv2 ratio is printed; otherwise a line says why it is skipped.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import struct
+import subprocess
 import time
 from pathlib import Path
 
+from bench import bmv2
 from softswitch.codegen.values import CodegenError
 from softswitch.frontend.diagnostics import CompileError
 from softswitch.runtime.clock import VirtualClock
@@ -85,8 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     seconds = 1.0 if args.quick else 5.0
     packets = [ipv4_packet(0x0A000000 | (i % 256) << 16 | i) for i in range(1000)]
     sw = l3fwd_switch()
-    pps, out = measure(sw, packets, seconds)
-    print(f"l3fwd.p4            {pps:10,.0f} packets/s  ({out} forwarded)  target >= 20,000")
+    pps_l3fwd, out = measure(sw, packets, seconds)
+    print(f"l3fwd.p4            {pps_l3fwd:10,.0f} packets/s  ({out} forwarded)  target >= 20,000")
     if not FANTEL.exists():
         print(f"fantel_v1model.p4   not found at {FANTEL.relative_to(ROOT)}")
     else:
@@ -99,8 +102,28 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"fantel_v1model.p4   {pps:10,.0f} packets/s  ({out} output, default table actions)"
             )
-    if shutil.which("simple_switch") is None:
-        print("simple_switch not on PATH: no BMv2 figure to compare with")
+    compare_with_bmv2(packets, pps_l3fwd)
+
+
+def compare_with_bmv2(packets: list[bytes], ours_pps: float) -> None:
+    """BMv2's figure for l3fwd.p4 with the same entries and packets, and the ratio."""
+    missing = bmv2.missing_tools()
+    if missing:
+        print(f"BMv2 comparison skipped: {', '.join(missing)} not on PATH")
+        return
+    sw = l3fwd_switch()
+    for data in packets:
+        sw.inject(1, data)
+    expected = len(sw.take_outputs())
+    try:
+        pps, out = bmv2.bmv2_pps(L3FWD, sw, packets, range(1, 9), expected)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+        print(f"BMv2 comparison failed: {err}")
+        return
+    print(
+        f"l3fwd.p4 on BMv2   {pps:10,.0f} packets/s  ({out}/{expected} forwarded)  "
+        f"softswitch/BMv2 = {ours_pps / pps:.2f}"
+    )
 
 
 if __name__ == "__main__":
