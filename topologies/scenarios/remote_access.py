@@ -7,8 +7,9 @@ both flows share one uplink, which the entity switch shapes (`BOTTLENECK_PPS`, s
 `baseline`: the switches send no congestion FN; the receiver echoes congestion end to end as
 RoCEv2 CNPs (ECN-echo emulated from queueing delay: p4src marks no ECN) and the sender agent
 reacts to those; `fantel`: the entity switch sends CONGESTION_DETECTED FNs straight back to
-the sender agent. Figures: congestion onset (the burst's start) to the sender's first rate cut,
-loss of the protected flow in each phase, the queue depth the FNs report.
+the sender agent. Figures: congestion onset to the sender's first rate cut,
+loss of the protected flow in each phase, the queue depth the FNs report. Onset is the burst's
+first packet at its receiver, as a starved sender process may start late.
 Pass: FNs reached the sender, the protected flow stayed near loss-free (LOSS_BOUND) and the
 sender reacted sooner than with the end-to-end echo, and lost no larger share than the
 baseline.
@@ -116,7 +117,10 @@ def _flows(roles: dict[str, str], quick: bool) -> tuple[list[FlowSpec], float, f
 
 
 def _figures(run: PhaseRun, burst_at: float, burst_for: float) -> dict[str, Any]:
-    onset_ns = run.flows.epoch_ns + burst_at * 1e9
+    # Onset: the burst's first packet at its receiver (it crossed the bottleneck just before);
+    # a sender process starved of CPU can start later than scheduled.
+    first = run.flows.received.get("burst", {}).get("first_ns") or 0
+    onset_ns = max(run.flows.epoch_ns + burst_at * 1e9, first)
     protected = flow_figures(run, "sample-read")
     during = flow_figures(run, "sample-read", burst_at, burst_at + burst_for)
     burst = flow_figures(run, "burst")
