@@ -195,7 +195,13 @@ class CheckerBase(ABC):
         if isinstance(decl, ast.TypedefDecl):
             return self.resolve_type(decl.type_ref)
         if isinstance(decl, ast.NewTypeDecl):
-            return NewType(decl.name, self.resolve_type(decl.type_ref), decl)
+            base = self.resolve_type(decl.type_ref)
+            if not isinstance(base, BitsType | BoolType | NewType):
+                self.fail(
+                    decl,
+                    f"'type' can only be applied to base types (bit<W>, int<W>, bool, 'type'), not {base}",
+                )
+            return NewType(decl.name, base, decl)
         if isinstance(decl, ast.EnumDecl):
             return self._enum_type(decl)
         assert isinstance(decl, GenericDecl)

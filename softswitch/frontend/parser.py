@@ -257,6 +257,8 @@ class P4Parser(ExpressionParser):
         keyword = self.advance()
         declarations: list[ast.Declaration] = []
         if self.at(*_STRUCT_LIKE, "enum"):
+            if keyword.kind != "typedef":
+                self.fail("a type")  # as p4c: `type` only names existing types
             inner = self.parse_derived_type([])
             declarations.append(inner)
             type_ref: ast.TypeRef = ast.TypeName(inner.name, src=inner.src)
@@ -538,6 +540,7 @@ class P4Parser(ExpressionParser):
                     self.expect(";")
             else:
                 table.entries_const = is_const
+                table.entries_present = True
                 while not self.accept("}"):
                     table.entries.append(self._parse_entry())
             return
