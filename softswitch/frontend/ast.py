@@ -639,6 +639,7 @@ class TableDecl(Declaration):
     default_action_const: bool = False
     entries: list[TableEntry] = field(default_factory=list)
     entries_const: bool = True
+    entries_present: bool = False  # whether an ``entries`` property is declared (even empty)
     # Other properties (size, implementation, counters, meters, support_timeout, ...), in order.
     properties: list[TableProperty] = field(default_factory=list)
 

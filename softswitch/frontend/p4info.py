@@ -261,7 +261,7 @@ class _Builder:
         timeout = decl.property("support_timeout")
         if timeout is not None and timeout.value is not None and timeout.value.const_value is True:
             out.idle_timeout_behavior = p4i.Table.NOTIFY_CONTROL
-        if decl.entries and decl.entries_const:
+        if decl.entries_present and decl.entries_const:
             out.is_const_table = True
         if decl.entries:
             out.has_initial_entries = True

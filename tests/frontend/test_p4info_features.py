@@ -205,3 +205,54 @@ def test_user_defined_index_types_are_named(tmp_path: Path) -> None:
     ]
     assert [(r.preamble.name, r.index_type_name.name) for r in info.registers] == [("I.r", "idx_t")]
     assert info.type_info.new_types["idx_t"].original_type.bitstring.bit.bitwidth == 32
+
+
+ENTRIES = """
+#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> x; }
+struct H { h_t h; }
+struct M { }
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
+    state start { pk.extract(h.h); transition accept; }
+}
+control I(inout H h, inout M m, inout standard_metadata_t sm) {
+    action a() {}
+    table none { key = { h.h.x : exact; } actions = { a; } }
+    table empty_const { key = { h.h.x : exact; } actions = { a; } const entries = { } }
+    table empty { key = { h.h.x : exact; } actions = { a; } entries = { } }
+    table initial { key = { h.h.x : exact; } actions = { a; } entries = { 1 : a(); } }
+    table fixed { key = { h.h.x : exact; } actions = { a; } const entries = { 1 : a(); } }
+    apply { none.apply(); empty_const.apply(); empty.apply(); initial.apply(); fixed.apply(); }
+}
+control E(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }
+control D(packet_out pk, in H h) { apply { } }
+control V(inout H h, inout M m) { apply { } }
+control C(inout H h, inout M m) { apply { } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+
+
+def test_entries_property_presence_decides_const_table(tmp_path: Path) -> None:
+    """p4c's getConstTable: a ``const entries`` property makes the table const even when
+    empty; has_initial_entries needs at least one entry, const or not."""
+    source = tmp_path / "entries.p4"
+    source.write_text(ENTRIES)
+    checked = compile_file(source)
+    present = {decl.name: decl.entries_present for _, decl, _ in checked.tables()}
+    assert present == {
+        "none": False,
+        "empty_const": True,
+        "empty": True,
+        "initial": True,
+        "fixed": True,
+    }
+    info = build_p4info(checked)
+    flags = [(t.preamble.alias, t.is_const_table, t.has_initial_entries) for t in info.tables]
+    assert flags == [
+        ("none", False, False),
+        ("empty_const", True, False),
+        ("empty", False, False),
+        ("initial", False, True),
+        ("fixed", True, True),
+    ]
