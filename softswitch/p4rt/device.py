@@ -1,11 +1,13 @@
 """The dataplane as the P4Runtime server sees it: a small typed protocol, by P4 names.
 
 The server validates and translates P4Runtime messages (IDs, byte strings) into these plain
-values, so the dataplane never sees protobufs. ``softswitch.p4rt.switch_target`` (to come) implements
+values, so the dataplane never sees protobufs. ``softswitch.p4rt.switch_target`` implements
 the protocol on top of the executor's ``Switch``; the tests use an in-memory implementation.
 
-Keys are complete: a wildcard ternary/optional field arrives as ``Ternary(0, 0)``, a wildcard
-LPM as ``Lpm(0, 0)``, a wildcard range as ``Range(0, 2**w - 1)``.
+Keys are complete and use the runtime's match types (``softswitch.runtime.tables``): a
+wildcard ternary/optional field arrives as ``TernaryMatch(0, 0)``, a wildcard LPM as
+``LpmMatch(0, 0)``, a wildcard range as ``RangeMatch(0, 2**w - 1)``. Member and group
+references are the runtime's ``MemberRef``/``GroupRef``.
 """
 
 from __future__ import annotations
@@ -16,31 +18,11 @@ from typing import Protocol
 
 from finsy.proto import p4i
 
+from softswitch.runtime.actions import GroupRef, MemberRef
+from softswitch.runtime.tables import ExactMatch, LpmMatch, RangeMatch, TernaryMatch
 
-@dataclass(frozen=True, slots=True)
-class Exact:
-    value: int
-
-
-@dataclass(frozen=True, slots=True)
-class Lpm:
-    value: int
-    prefix_len: int
-
-
-@dataclass(frozen=True, slots=True)
-class Ternary:
-    value: int
-    mask: int
-
-
-@dataclass(frozen=True, slots=True)
-class Range:
-    low: int
-    high: int
-
-
-FieldMatch = Exact | Lpm | Ternary | Range
+FieldMatch = ExactMatch | LpmMatch | TernaryMatch | RangeMatch
+"""The runtime's match types; optional fields arrive as ternary (full mask, or 0 = wildcard)."""
 MatchKey = tuple[FieldMatch, ...]  # one per P4Info match field, in key order
 
 
@@ -50,16 +32,6 @@ class ActionCall:
 
     name: str
     args: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRef:
-    member_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class GroupRef:
-    group_id: int
 
 
 EntryAction = ActionCall | MemberRef | GroupRef

@@ -8,9 +8,10 @@ from typing import TypeVar
 import grpc
 from finsy.proto import p4r
 
-from softswitch.p4rt.device import ActionCall, Dataplane, GroupRef, MemberRef
+from softswitch.p4rt.device import ActionCall, Dataplane
 from softswitch.p4rt.errors import P4RTError, invalid, not_found
 from softswitch.p4rt.schema import ProfileInfo, Schema
+from softswitch.runtime.actions import GroupRef, MemberRef
 
 Undo = Callable[[], None]
 Key = tuple[int, int]  # (action profile id, member or group id)

@@ -67,19 +67,15 @@ class _TableView:
 def _to_runtime_match(
     fields: tuple[rt_tables.KeyField, ...], key: dev.MatchKey
 ) -> dict[str, rt_tables.FieldMatch]:
+    """The server's complete key as the table's match: wildcards left out, optional fields
+    (ternary with a full mask in the server's key) as optional matches."""
     out: dict[str, rt_tables.FieldMatch] = {}
     for f, m in zip(fields, key, strict=True):
-        if isinstance(m, dev.Exact):
-            out[f.name] = rt_tables.ExactMatch(m.value)
-        elif isinstance(m, dev.Lpm):
-            out[f.name] = rt_tables.LpmMatch(m.value, m.prefix_len)
-        elif isinstance(m, dev.Range):
-            out[f.name] = rt_tables.RangeMatch(m.low, m.high)
-        elif m.mask:  # ternary or optional; a zero mask is the omitted wildcard
-            if f.kind is rt_tables.MatchKind.OPTIONAL:
-                out[f.name] = rt_tables.OptionalMatch(m.value)
-            else:
-                out[f.name] = rt_tables.TernaryMatch(m.value, m.mask)
+        if not isinstance(m, rt_tables.TernaryMatch):
+            out[f.name] = m
+        elif m.mask:  # a zero mask is the omitted wildcard
+            is_optional = f.kind is rt_tables.MatchKind.OPTIONAL
+            out[f.name] = rt_tables.OptionalMatch(m.value) if is_optional else m
     return out
 
 
@@ -90,13 +86,13 @@ def _to_device_key(
     out: list[dev.FieldMatch] = []
     for f, (a, b) in zip(fields, key, strict=True):
         if f.kind is rt_tables.MatchKind.EXACT:
-            out.append(dev.Exact(a))
+            out.append(rt_tables.ExactMatch(a))
         elif f.kind is rt_tables.MatchKind.LPM:
-            out.append(dev.Lpm(a, b.bit_count()))
+            out.append(rt_tables.LpmMatch(a, b.bit_count()))
         elif f.kind is rt_tables.MatchKind.RANGE:
-            out.append(dev.Range(a, b))
+            out.append(rt_tables.RangeMatch(a, b))
         else:
-            out.append(dev.Ternary(a, b))
+            out.append(rt_tables.TernaryMatch(a, b))
     return tuple(out)
 
 
@@ -200,14 +196,10 @@ class SwitchDataplane:
             self._p4info_action[call.name] = name
         return dev.ActionCall(name, tuple((p, call.params[p]) for p in self._params[name]))
 
-    def _entry_action(
-        self, action: dev.EntryAction
-    ) -> rt_actions.ActionCall | rt_actions.MemberRef | rt_actions.GroupRef:
-        if isinstance(action, dev.MemberRef):
-            return rt_actions.MemberRef(action.member_id)
-        if isinstance(action, dev.GroupRef):
-            return rt_actions.GroupRef(action.group_id)
-        return self._runtime_call(action)
+    def _entry_action(self, action: dev.EntryAction) -> rt_actions.EntryAction:
+        if isinstance(action, dev.ActionCall):
+            return self._runtime_call(action)
+        return action  # the runtime's MemberRef / GroupRef
 
     # ------------------------------------------------------------------ tables
 

@@ -21,17 +21,13 @@ from softswitch.p4rt.device import (
     Dataplane,
     EntryAction,
     EntryRef,
-    Exact,
     FieldMatch,
-    GroupRef,
-    Lpm,
-    MemberRef,
     MeterRates,
-    Range,
-    Ternary,
 )
 from softswitch.p4rt.errors import P4RTError, invalid, not_found, unimplemented
 from softswitch.p4rt.schema import MatchType, Schema, TableInfo
+from softswitch.runtime.actions import GroupRef, MemberRef
+from softswitch.runtime.tables import ExactMatch, LpmMatch, RangeMatch, TernaryMatch
 
 if TYPE_CHECKING:
     from softswitch.p4rt.profiles import ProfileStore
@@ -158,19 +154,19 @@ def match_key(table: TableInfo, entry: p4r.TableEntry) -> tuple[FieldMatch, ...]
             if info.match_type == MatchType.EXACT:
                 raise invalid(f"{what}: exact match fields cannot be omitted")
             if info.match_type == MatchType.LPM:
-                key.append(Lpm(0, 0))
+                key.append(LpmMatch(0, 0))
             elif info.match_type == MatchType.RANGE:
-                key.append(Range(0, full_mask(width)))
+                key.append(RangeMatch(0, full_mask(width)))
             else:
-                key.append(Ternary(0, 0))
+                key.append(TernaryMatch(0, 0))
             continue
         kind = fm.WhichOneof("field_match_type")
         if kind != expected:
             raise invalid(f"{what}: expected a {expected} match, got {kind}")
         if kind == "exact":
-            key.append(Exact(decode_uint(fm.exact.value, width, what)))
+            key.append(ExactMatch(decode_uint(fm.exact.value, width, what)))
         elif kind == "optional":
-            key.append(Ternary(decode_uint(fm.optional.value, width, what), full_mask(width)))
+            key.append(TernaryMatch(decode_uint(fm.optional.value, width, what), full_mask(width)))
         elif kind == "lpm":
             key.append(_lpm(fm.lpm, width, what))
         elif kind == "ternary":
@@ -181,7 +177,7 @@ def match_key(table: TableInfo, entry: p4r.TableEntry) -> tuple[FieldMatch, ...]
     return tuple(key)
 
 
-def _lpm(lpm: p4r.FieldMatch.LPM, width: int, what: str) -> Lpm:
+def _lpm(lpm: p4r.FieldMatch.LPM, width: int, what: str) -> LpmMatch:
     value = decode_uint(lpm.value, width, what)
     if not 0 < lpm.prefix_len <= width:
         if lpm.prefix_len == 0:
@@ -189,27 +185,27 @@ def _lpm(lpm: p4r.FieldMatch.LPM, width: int, what: str) -> Lpm:
         raise invalid(f"{what}: prefix length {lpm.prefix_len} exceeds {width} bits")
     if value & full_mask(width - lpm.prefix_len):
         raise invalid(f"{what}: value has bits set beyond the /{lpm.prefix_len} prefix")
-    return Lpm(value, lpm.prefix_len)
+    return LpmMatch(value, lpm.prefix_len)
 
 
-def _ternary(ternary: p4r.FieldMatch.Ternary, width: int, what: str) -> Ternary:
+def _ternary(ternary: p4r.FieldMatch.Ternary, width: int, what: str) -> TernaryMatch:
     value = decode_uint(ternary.value, width, what)
     mask = decode_uint(ternary.mask, width, f"{what} mask")
     if mask == 0:
         raise invalid(f"{what}: an all-zero mask is a wildcard and must be omitted")
     if value & ~mask:
         raise invalid(f"{what}: value has bits set outside the mask")
-    return Ternary(value, mask)
+    return TernaryMatch(value, mask)
 
 
-def _range(rng: p4r.FieldMatch.Range, width: int, what: str) -> Range:
+def _range(rng: p4r.FieldMatch.Range, width: int, what: str) -> RangeMatch:
     low = decode_uint(rng.low, width, f"{what} low")
     high = decode_uint(rng.high, width, f"{what} high")
     if low > high:
         raise invalid(f"{what}: range low {low} is above high {high}")
     if low == 0 and high == full_mask(width):
         raise invalid(f"{what}: a full range is a wildcard and must be omitted")
-    return Range(low, high)
+    return RangeMatch(low, high)
 
 
 def check_priority(table: TableInfo, priority: int) -> None:
@@ -269,13 +265,13 @@ class TableStore:
         out = []
         for info, fm in zip(table.match_fields.values(), key, strict=True):
             width = info.bitwidth
-            if isinstance(fm, Exact):
+            if isinstance(fm, ExactMatch):
                 exact = p4r.FieldMatch.Exact(value=encode_uint(fm.value))
                 out.append(p4r.FieldMatch(field_id=info.id, exact=exact))
-            elif isinstance(fm, Lpm) and fm.prefix_len:
+            elif isinstance(fm, LpmMatch) and fm.prefix_len:
                 lpm = p4r.FieldMatch.LPM(value=encode_uint(fm.value), prefix_len=fm.prefix_len)
                 out.append(p4r.FieldMatch(field_id=info.id, lpm=lpm))
-            elif isinstance(fm, Ternary) and fm.mask:
+            elif isinstance(fm, TernaryMatch) and fm.mask:
                 v = encode_uint(fm.value)
                 if info.match_type == MatchType.OPTIONAL:
                     out.append(
@@ -284,7 +280,7 @@ class TableStore:
                 else:
                     tern = p4r.FieldMatch.Ternary(value=v, mask=encode_uint(fm.mask))
                     out.append(p4r.FieldMatch(field_id=info.id, ternary=tern))
-            elif isinstance(fm, Range) and (fm.low, fm.high) != (0, full_mask(width)):
+            elif isinstance(fm, RangeMatch) and (fm.low, fm.high) != (0, full_mask(width)):
                 rng = p4r.FieldMatch.Range(low=encode_uint(fm.low), high=encode_uint(fm.high))
                 out.append(p4r.FieldMatch(field_id=info.id, range=rng))
         return out

@@ -11,8 +11,9 @@ import pytest
 from finsy.proto import p4r, rpc_status
 from finsy.proto.p4.v1 import p4runtime_pb2_grpc
 
-from softswitch.p4rt.device import ActionCall, EntryRef, Exact, InitialEntry
+from softswitch.p4rt.device import ActionCall, EntryRef, InitialEntry
 from softswitch.p4rt.server import P4RuntimeServer, P4RuntimeService
+from softswitch.runtime.tables import ExactMatch
 from tests.p4rt.fakes import FakeTarget
 from tests.p4rt.p4info_fixture import make_p4info
 
@@ -129,7 +130,9 @@ class Env:
         return out
 
 
-CONST_ENTRY = InitialEntry(EntryRef("ingress.const_t", (Exact(0x800),), 0), ActionCall("NoAction"))
+CONST_ENTRY = InitialEntry(
+    EntryRef("ingress.const_t", (ExactMatch(0x800),), 0), ActionCall("NoAction")
+)
 
 
 @pytest.fixture
