@@ -241,7 +241,10 @@ class CheckerBase(ABC):
 
     def _check_field_type(self, kind: str, f: ast.StructField, fty: P4Type) -> None:
         if kind == "header_union":
-            if not (isinstance(fty, StructLikeType) and fty.kind == "header"):
+            if not (
+                (isinstance(fty, StructLikeType) and fty.kind == "header")
+                or isinstance(fty, TypeVar)
+            ):
                 self.fail(f, f"header union fields must be headers, not {fty}")
         elif kind == "header":
             ok = isinstance(fty, BitsType | VarbitType | BoolType | TypeVar) or (

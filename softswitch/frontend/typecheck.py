@@ -44,8 +44,8 @@ class Checker(TableChecker):
             decl, ast.StructLikeDecl | ast.EnumDecl | ast.TypedefDecl | ast.NewTypeDecl
         ):
             self.scope.declare(decl)
-            if not getattr(decl, "type_params", None):
-                self.named_type(decl, (), decl)
+            # Generic ones too: their fields are checked with the type variables left free.
+            self.named_type(decl, (), decl)
         elif isinstance(decl, ast.ConstDecl):
             self.check_const(decl)
         elif isinstance(decl, ast.ExternDecl):
