@@ -450,6 +450,8 @@ class ExprChecker(CheckerBase):
             return
         if divisor is None and self.is_compile_time_known(expr.right):
             return  # a constructor parameter: known once the block is instantiated
+        if divisor == 0:
+            self.fail(expr.right, "division by zero")
         self.fail(
             expr,
             f"'{expr.op.value}' could not be evaluated at compile time "
