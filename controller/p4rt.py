@@ -163,11 +163,18 @@ _READ_ALL = [
 
 
 def _point_reads(desired: Iterable[p4r.Entity]) -> list[p4r.Entity]:
-    """Reads of the desired entities a wildcard read leaves out: default entries (P4Runtime
-    9.1: read only with `is_default_action` and the table id) and register cells. Without
-    them every sync would rewrite them although nothing changed."""
+    """Reads of what a wildcard read leaves out: default entries (P4Runtime 9.1: read only
+    with `is_default_action` and the table id), register cells, and the direct-meter configs
+    of tables whose desired entries carry one (returned only when the request sets
+    `meter_config`; these later answers replace the wildcard's in the diff). Without them
+    every sync would rewrite them although nothing changed."""
     reads = []
+    metered: set[int] = set()
     for entity in desired:
+        if entity.WhichOneof("entity") == "table_entry" and entity.table_entry.HasField(
+            "meter_config"
+        ):
+            metered.add(entity.table_entry.table_id)
         kind = entity.WhichOneof("entity")
         read = p4r.Entity()
         if kind == "table_entry" and entity.table_entry.is_default_action:
@@ -178,6 +185,11 @@ def _point_reads(desired: Iterable[p4r.Entity]) -> list[p4r.Entity]:
             read.register_entry.index.index = entity.register_entry.index.index
         else:
             continue
+        reads.append(read)
+    for table_id in sorted(metered):
+        read = p4r.Entity()
+        read.table_entry.table_id = table_id
+        read.table_entry.meter_config.SetInParent()
         reads.append(read)
     return reads
 

@@ -107,9 +107,11 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
                 entities += [self.entities[key]] if key in self.entities else []
             elif kind == "table_entry":  # wildcard reads never return default entries
                 entities += [
-                    e
+                    _as_read(e, wanted.table_entry)
                     for e in self.entities.values()
-                    if e.WhichOneof("entity") == kind and not e.table_entry.is_default_action
+                    if e.WhichOneof("entity") == kind
+                    and not e.table_entry.is_default_action
+                    and wanted.table_entry.table_id in (0, e.table_entry.table_id)
                 ]
             else:
                 entities += [e for e in self.entities.values() if e.WhichOneof("entity") == kind]
@@ -141,3 +143,14 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
         finally:
             reader.cancel()
             self._streams.remove(queue)
+
+
+def _as_read(stored: p4r.Entity, request: p4r.TableEntry) -> p4r.Entity:
+    """A stored entry as a read returns it: meter configs only when the request asks
+    (P4Runtime 9.1: `meter_config` set in the read request)."""
+    if request.HasField("meter_config") or not stored.table_entry.HasField("meter_config"):
+        return stored
+    copy = p4r.Entity()
+    copy.CopyFrom(stored)
+    copy.table_entry.ClearField("meter_config")
+    return copy

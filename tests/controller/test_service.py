@@ -140,6 +140,8 @@ async def test_reservations_admitted_rejected_and_expired(tmp_path: Path) -> Non
         await service.wait_idle()
         assert service.solution.arc_utilization[view.links[0], "e1"] >= 0.6
         assert [m.cir for m in _meters(run.fakes["e1"], tmp_path)] == [6e6 / 8]
+        # Meter configs are read back (they come only when asked for): no rewrite.
+        assert not await service.fleet.sync("e1")
         assert [e["kind"] for e in service.events.since(0) if "reservation" in e["kind"]] == [
             "reservation",
             "reservation_rejected",
