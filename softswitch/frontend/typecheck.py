@@ -93,7 +93,17 @@ class Checker(TableChecker):
                     )
                 self.resolve_params(ctor.params, ctor=True)
                 self.signatures[ctor] = Signature(ctor.params, VoidType(), [])
+            arities: set[tuple[str, int]] = set()
             for method in decl.methods:
+                # Overloads are told apart by their number of parameters only (p4c).
+                arity = (method.name, len(method.params))
+                if arity in arities:
+                    self.fail(
+                        method,
+                        f"ambiguous method '{method.name}' with {len(method.params)} "
+                        f"parameters in extern {decl.name}",
+                    )
+                arities.add(arity)
                 self.signatures[method] = self._prototype_signature(method)
 
     def _prototype_signature(self, decl: ast.FunctionPrototype) -> Signature:
