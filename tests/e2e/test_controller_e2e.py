@@ -299,13 +299,6 @@ async def test_a_reservation_is_admitted_and_another_rejected(
     assert not service.engine.reservations
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="controller/p4rt.py reads table entries without asking for meter_config, so the "
-    "reservation's direct-meter entry never matches its desired value and is MODIFYed on every "
-    "reconcile",
-)
 async def test_reconciling_an_unchanged_reservation_writes_nothing(
     fabric: Fabric, controller: RunningController
 ) -> None:
