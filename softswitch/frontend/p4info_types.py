@@ -304,7 +304,11 @@ class TypeInfoBuilder:
             else:
                 entry.translated_type.sdn_string.SetInParent()
         else:
-            entry.original_type.CopyFrom(self.spec(ty.base, src))
+            # p4c walks the chain of types down to the first non-``type`` one.
+            base = ty.base
+            while isinstance(base, types.NewType):
+                base = base.base
+            entry.original_type.CopyFrom(self.spec(base, src))
         self.type_info.new_types[name].CopyFrom(entry)
 
     def _record_error(self) -> None:
