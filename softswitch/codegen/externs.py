@@ -159,12 +159,16 @@ class V1ModelExterns:
         if amount is None:
             raise CodegenError(f"{where(mc)}: advance needs a bit count")
         too_short = self.prog.layouts.error_code("PacketTooShort")
-        tmp = cc.ex.temp("adv")
+        invalid_argument = self.prog.layouts.error_code("ParserInvalidArgument")
+        bits = cc.ex.temp("adv")
+        # BMv2 ParserOpAdvance: a bit count that is not whole bytes is an invalid argument.
         return [
-            f"{tmp} = {pk}.pos + {cc.ex.expr(amount)}",
-            f"if {tmp} > (len({pk}.data) << 3):",
+            f"{bits} = {cc.ex.expr(amount)}",
+            f"if {bits} & 7:",
+            f"    raise ParserReject({invalid_argument})",
+            f"if {pk}.pos + {bits} > (len({pk}.data) << 3):",
             f"    raise ParserReject({too_short})",
-            f"{pk}.pos = {tmp}",
+            f"{pk}.pos += {bits}",
         ]
 
     def _e_packet_in_length(self, cc: CallCompiler, mc: ast.MethodCall, obj: ast.Expression) -> str:

@@ -187,21 +187,20 @@ class TypeLayouts:
     def _varbit_io_source(self, fields: list[tuple[str, T.P4Type]], too_short: int) -> list[str]:
         """Headers with a varbit field: the varbit's width comes from the extract call."""
         header_too_short = self.error_code("HeaderTooShort")
+        invalid_argument = self.error_code("ParserInvalidArgument")
         fixed = sum(self._width(ft) for _, ft in fields if not isinstance(ft, T.VarbitType))
+        max_varbit = sum(ft.max_width for _, ft in fields if isinstance(ft, T.VarbitType))
+        # BMv2 extract_VL: whole bytes only, then the packet's length, then the header's.
         out = [
             f"_W = {fixed}",
             "def _extract(self, data, pos, vlen=0):",
-        ]
-        for _attr, ft in fields:
-            if isinstance(ft, T.VarbitType):
-                out += [
-                    f"    if vlen > {ft.max_width} or vlen < 0:",
-                    f"        raise ParserReject({header_too_short})",
-                ]
-        out += [
+            "    if vlen & 7:",
+            f"        raise ParserReject({invalid_argument})",
             f"    end = pos + {fixed} + vlen",
-            "    if end > (len(data) << 3):",
+            "    if vlen < 0 or end > (len(data) << 3):",
             f"        raise ParserReject({too_short})",
+            f"    if vlen > {max_varbit}:",
+            f"        raise ParserReject({header_too_short})",
         ]
         for attr, ft in fields:
             if isinstance(ft, T.VarbitType):
