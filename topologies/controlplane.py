@@ -110,6 +110,50 @@ class ControlPlane:
     def wait_idle(self, timeout_s: float) -> None:
         self.call(self.service.wait_idle(), timeout_s)
 
+    # -- reading switch state (what the scenarios count: meter colours, quantized bytes) ----
+
+    def read_counters(self, switch: str, counter: str, indices: range) -> list[tuple[int, int]]:
+        """(packets, bytes) of cells of an indexed counter, over the controller's session."""
+        return self.call(self._read_counters(switch, counter, indices))
+
+    async def _read_counters(
+        self, switch: str, counter: str, indices: range
+    ) -> list[tuple[int, int]]:
+        import finsy as fy
+
+        cells = []
+        for index in indices:
+            entry = fy.P4CounterEntry(counter, index=index)
+            reader = self.service.fleet.switches[switch].read(entry)
+            async for got in reader:
+                cells.append((got.packet_count, got.byte_count))
+        return cells
+
+    def count_entries(self, switch: str, table: str) -> int:
+        """Entries a switch holds in one table (wildcard read)."""
+        return self.call(self._count_entries(switch, table))
+
+    async def _count_entries(self, switch: str, table: str) -> int:
+        import finsy as fy
+
+        reader = self.service.fleet.switches[switch].read(fy.P4TableEntry(table))
+        return len([entry async for entry in reader])
+
+    def read_registers(self, switch: str, register: str, indices: range) -> list[int]:
+        """Cells of a register array (e.g. bytes saved by quantization, expert loads)."""
+        return self.call(self._read_registers(switch, register, indices))
+
+    async def _read_registers(self, switch: str, register: str, indices: range) -> list[int]:
+        import finsy as fy
+
+        cells = []
+        for index in indices:
+            entry = fy.P4RegisterEntry(register, index=index)
+            reader = self.service.fleet.switches[switch].read(entry)
+            async for got in reader:
+                cells.append(int(got.data or 0))
+        return cells
+
     def stop(self) -> None:
         try:
             if self._api is not None:

@@ -69,8 +69,10 @@ class FlowRun:
 
     epoch_ns: int
     sent: dict[str, dict[str, Any]]
-    received: dict[str, dict[str, Any]]
+    received: dict[str, dict[str, Any]]  # per flow, summed over the hosts that received it
     fns_at_senders: list[dict[str, Any]]
+    #: host -> flow -> what that host's receiver counted (flows with `also_to` span hosts).
+    received_at: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def lost(self, names: list[str] | None = None) -> int:
         names = names or list(self.sent)
@@ -108,10 +110,10 @@ def run_flows(
     out.mkdir(exist_ok=True)
     epoch_ns = time.time_ns() + int(start_in_s * 1e9)
     receivers = {}
-    for dst in sorted({f.spec.dst for f in flows}):
+    for dst in sorted({host for f in flows for host in f.spec.receivers}):
         job = ReceiverJob(
             iface=ctx.testbed.host_plans[dst].iface,
-            flows={f.flow_id: f.spec.name for f in flows if f.spec.dst == dst},
+            flows={f.flow_id: f.spec.name for f in flows if dst in f.spec.receivers},
             result=str(out / f"{tag}-recv-{dst}.json"),
             ready=str(out / f"{tag}-recv-{dst}.ready"),
             epoch_ns=epoch_ns,
@@ -166,12 +168,57 @@ class FlowRunHandle:
         for _, process in self.receivers.values():
             process.wait(timeout=10)
         sent: dict[str, dict[str, Any]] = {}
-        received: dict[str, dict[str, Any]] = {}
         fns: list[dict[str, Any]] = []
         for job, _ in self.senders.values():
             data = json.loads(Path(job.result).read_text())
             sent.update(data["flows"])
             fns += data["fns"]
-        for job, _ in self.receivers.values():
-            received.update(json.loads(Path(job.result).read_text())["flows"])
-        return FlowRun(self.epoch_ns, sent, received, fns)
+        received_at = {
+            host: json.loads(Path(job.result).read_text())["flows"]
+            for host, (job, _) in self.receivers.items()
+        }
+        return FlowRun(self.epoch_ns, sent, merge_received(received_at), fns, received_at)
+
+
+#: Receiver counts that add up over the hosts a flow reached.
+_SUMMED = (
+    "received", "bytes", "duplicates", "with_sem", "quantized", "promoted",
+    "values_checked", "value_errors", "cnps_sent",
+)  # fmt: skip
+
+
+def merge_received(received_at: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """One result per flow. A flow counted by one host keeps that host's result; a flow that
+    reached several (MoE placement) gets summed counts and bins, the worst relative error,
+    and its other fields (latency, gaps) from the host that received the most of it."""
+    by_flow: dict[str, list[dict[str, Any]]] = {}
+    for flows in received_at.values():
+        for name, stats in flows.items():
+            by_flow.setdefault(name, []).append(stats)
+    merged: dict[str, Any] = {}
+    for name, parts in by_flow.items():
+        if len(parts) == 1:
+            merged[name] = parts[0]
+            continue
+        most: dict[str, Any] = max(parts, key=lambda p: int(p.get("received", 0)))
+        result = dict(most)
+        for key in _SUMMED:
+            result[key] = sum(p.get(key, 0) for p in parts)
+        result["max_relative_error"] = max(p.get("max_relative_error", 0.0) for p in parts)
+        bins: dict[str, dict[str, Any]] = {}
+        for part in parts:
+            for key, b in part.get("bins", {}).items():
+                into = bins.setdefault(key, {"packets": 0, "bytes": 0, "latency_sum": 0.0})
+                into["packets"] += b["packets"]
+                into["bytes"] += b["bytes"]
+                into["latency_sum"] += b["latency_us"] * b["packets"]
+        result["bins"] = {
+            key: {
+                "packets": b["packets"],
+                "bytes": b["bytes"],
+                "latency_us": b["latency_sum"] / b["packets"],
+            }
+            for key, b in sorted(bins.items(), key=lambda kv: int(kv[0]))
+        }
+        merged[name] = result
+    return merged

@@ -25,11 +25,14 @@ from topologies.scenarios.shaped import (
     Phase,
     PhaseRun,
     depth_thresholds,
+    entity_roles,
     first_reaction_ms,
     flow_figures,
+    parked_uplink,
     run_phase,
     series,
     silent_thresholds,
+    uplink_shaping,
 )
 from topologies.testbed import SwitchShaping
 from topologies.traffic.flows import FlowSpec, Reaction
@@ -48,42 +51,21 @@ COMPARED = ("reaction_ms", "protected_lost", "burst_lost")
 
 
 def _roles(topology: Topology) -> dict[str, str]:
-    """Hosts and links by role: two entity senders, two receivers in the first AIDC, the
-    entity switch's two uplinks (the first carries everything, the second is parked)."""
-    entity = next(s for s in topology.sites.values() if s.kind == "entity").name
-    aidc = next(s for s in topology.sites.values() if s.kind == "aidc").name
-    senders = [h.name for h in topology.hosts.values() if h.site == entity]
-    receivers = [h.name for h in topology.hosts.values() if h.site == aidc]
-    edge = topology.hosts[senders[0]].switch
-    uplinks = sorted(
-        (name for name, link in topology.links.items() if edge in (link.a.switch, link.b.switch)),
-        key=lambda name: _port(topology, name, edge),
-    )
-    if len(senders) < 2 or len(receivers) < 2 or len(uplinks) < 2:
-        raise RuntimeError(
-            "scenario remote-access needs an entity site with two hosts and two uplinks and an "
-            "AIDC with two hosts"
-        )
+    """Two entity senders, two receivers in the first AIDC, the entity's two uplinks."""
+    roles = entity_roles(topology, "remote-access")
     return {
-        "edge": edge,
-        "sender": senders[0],
-        "burst_sender": senders[1],
-        "receiver": receivers[-1],
-        "burst_receiver": receivers[0],
-        "uplink": uplinks[0],
-        "parked": uplinks[1],
+        "edge": roles.edge,
+        "sender": roles.entity_hosts[0],
+        "burst_sender": roles.entity_hosts[1],
+        "receiver": roles.aidc_hosts[-1],
+        "burst_receiver": roles.aidc_hosts[0],
+        "uplink": roles.uplink,
+        "parked": roles.parked,
     }
 
 
-def _port(topology: Topology, link: str, switch: str) -> int:
-    spec = topology.links[link]
-    return spec.a.port if spec.a.switch == switch else spec.b.port
-
-
 def shaping(topology: Topology) -> dict[str, SwitchShaping]:
-    roles = _roles(topology)
-    port = _port(topology, roles["uplink"], roles["edge"])
-    return {roles["edge"]: SwitchShaping({port: BOTTLENECK_PPS}, QUEUE_DEPTH)}
+    return uplink_shaping(topology, "remote-access", BOTTLENECK_PPS, QUEUE_DEPTH)
 
 
 def _flows(roles: dict[str, str], quick: bool) -> tuple[list[FlowSpec], float, float]:
@@ -153,38 +135,29 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
     testbed = ctx.testbed
     roles = _roles(testbed.topology)
     specs, burst_at, burst_for = _flows(roles, ctx.quick)
-    parked = roles["parked"]
-    testbed.set_link(parked, up=False)
-
-    def park(control: Any) -> dict[str, Any]:
-        control.link_down(parked)  # the controller routes around the parked uplink
-        return {}
-
     mark_us = QDEPTH_HIGH / BOTTLENECK_PPS * 1e6  # the queue threshold as queueing delay
-    phases = [
-        Phase(
-            "baseline",
-            notifications=False,
-            thresholds=silent_thresholds(testbed.thresholds),
-            cnp_mark_delay_us=mark_us,
-            prepare=park,
-        ),
-        Phase(
-            "fantel",
-            notifications=True,
-            thresholds=depth_thresholds(testbed.thresholds, QDEPTH_HIGH, QDEPTH_LOW),
-            prepare=park,
-        ),
-    ]
     result = ScenarioResult("remote-access", compared=COMPARED)
     figures: dict[str, Any] = {}
-    try:
+    with parked_uplink(ctx, entity_roles(testbed.topology, "remote-access")) as park:
+        phases = [
+            Phase(
+                "baseline",
+                notifications=False,
+                thresholds=silent_thresholds(testbed.thresholds),
+                cnp_mark_delay_us=mark_us,
+                prepare=park,
+            ),
+            Phase(
+                "fantel",
+                notifications=True,
+                thresholds=depth_thresholds(testbed.thresholds, QDEPTH_HIGH, QDEPTH_LOW),
+                prepare=park,
+            ),
+        ]
         for phase in phases:
             phase_run = run_phase(ctx, phase, specs)
             figures[phase.tag] = _figures(phase_run, burst_at, burst_for)
             result.series[phase.tag] = series(phase_run)
-    finally:
-        testbed.set_link(parked, up=True)
     fantel, baseline = figures["fantel"], figures["baseline"]
     result.figures = {
         "setup": {

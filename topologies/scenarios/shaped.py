@@ -6,6 +6,9 @@ congestion FNs report (metric kind 1: packets queued behind the marked packet).
 
 A baseline phase has `notifications=False`: thresholds out of reach, so the switches send no
 congestion FN and quantize nothing, and no probes.
+
+All of them put the bottleneck on the entity switch's first uplink (`EntityRoles`) and park
+its second uplink for the run (down on the wire and in TE), so every entity flow crosses it.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from controller.config import Policy, Thresholds
 from controller.contract import QDEPTH_MAX, Contract
+from controller.topology import Topology
 from controller.wire import MetricKind
 from topologies.controlplane import ControlPlane, controller_config
 from topologies.scenarios.common import FlowRun, ScenarioContext, run_flows
+from topologies.testbed import SwitchShaping
 from topologies.traffic.flows import FlowSpec
 from topologies.traffic.fnmon import FnSighting
 
@@ -29,6 +35,81 @@ READY_TIMEOUT_S = 120.0
 BIN_S = 0.1
 #: Sojourn thresholds of a phase that only watches queue depth: beyond any real queue.
 NEVER_S = 60.0
+
+
+@dataclass(frozen=True)
+class EntityRoles:
+    """Where a shaped scenario's flows go: the entity site's edge switch and its uplinks (the
+    first carries everything, the second is parked), hosts of the entity, of the first AIDC
+    and of the other AIDCs."""
+
+    edge: str
+    uplink: str
+    parked: str
+    uplink_port: int
+    entity_hosts: tuple[str, ...]
+    aidc_hosts: tuple[str, ...]
+    remote_hosts: tuple[str, ...]
+
+
+def link_port(topology: Topology, link: str, switch: str) -> int:
+    spec = topology.links[link]
+    return spec.a.port if spec.a.switch == switch else spec.b.port
+
+
+def entity_roles(topology: Topology, scenario: str, aidc_hosts: int = 2) -> EntityRoles:
+    """The roles, or a RuntimeError naming what the topology lacks (checked before the run)."""
+    sites = topology.sites.values()
+    entity = next((s.name for s in sites if s.kind == "entity"), None)
+    aidcs = [s.name for s in sites if s.kind == "aidc"]
+    entity_hosts = tuple(h.name for h in topology.hosts.values() if h.site == entity)
+    first = tuple(h.name for h in topology.hosts.values() if aidcs and h.site == aidcs[0])
+    remote = tuple(h.name for h in topology.hosts.values() if h.site in aidcs[1:])
+    edge = topology.hosts[entity_hosts[0]].switch if entity_hosts else ""
+    uplinks = sorted(
+        (n for n, link in topology.links.items() if edge in (link.a.switch, link.b.switch)),
+        key=lambda name: link_port(topology, name, edge),
+    )
+    if len(entity_hosts) < 2 or len(first) < aidc_hosts or len(uplinks) < 2:
+        raise RuntimeError(
+            f"scenario {scenario} needs an entity site with two hosts and two uplinks and an "
+            f"AIDC with {aidc_hosts} hosts"
+        )
+    return EntityRoles(
+        edge,
+        uplinks[0],
+        uplinks[1],
+        link_port(topology, uplinks[0], edge),
+        entity_hosts,
+        first,
+        remote,
+    )
+
+
+def uplink_shaping(
+    topology: Topology, scenario: str, pps: int, depth: int
+) -> dict[str, SwitchShaping]:
+    """The entity uplink as the bottleneck: `pps` per queue, `depth` packets per queue."""
+    roles = entity_roles(topology, scenario)
+    return {roles.edge: SwitchShaping({roles.uplink_port: pps}, depth)}
+
+
+@contextmanager
+def parked_uplink(
+    ctx: ScenarioContext, roles: EntityRoles
+) -> Iterator[Callable[[ControlPlane], dict[str, Any]]]:
+    """Take the second uplink down for the scenario; yields the `prepare` step that tells each
+    phase's controller to route around it."""
+
+    def park(control: ControlPlane) -> dict[str, Any]:
+        control.link_down(roles.parked)
+        return {}
+
+    ctx.testbed.set_link(roles.parked, up=False)
+    try:
+        yield park
+    finally:
+        ctx.testbed.set_link(roles.parked, up=True)
 
 
 def depth_thresholds(base: Thresholds, high: int, low: int) -> Thresholds:
@@ -58,6 +139,8 @@ class Phase:
     cnp_mark_delay_us: float | None = None
     #: Called once the controller is ready, before traffic (e.g. a reservation over the API).
     prepare: Callable[[ControlPlane], dict[str, Any]] | None = None
+    #: Called after the traffic, controller still up (switch counters, a release).
+    after: Callable[[ControlPlane], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -66,6 +149,7 @@ class PhaseRun:
     sightings: list[FnSighting]  # congestion FNs on the wire during the phase
     events: list[dict[str, Any]]  # controller events of the phase
     prepared: dict[str, Any]
+    after: dict[str, Any] = field(default_factory=dict)
 
     def t_s(self, t_ns: float) -> float:
         return round((t_ns - self.flows.epoch_ns) / 1e9, 4)
@@ -100,7 +184,8 @@ def run_phase(ctx: ScenarioContext, phase: Phase, specs: list[FlowSpec]) -> Phas
             cnp = (phase.cnp_mark_delay_us, phase.thresholds.fn_min_interval_s)
         flows = run_flows(ctx, phase.tag, specs, cnp_echo=cnp).finish()
         sightings = [s for s in ctx.fn_monitor.snapshot() if s.fn_type.startswith("CONGESTION")]
-        return PhaseRun(flows, sightings, control.events(seq0), prepared)
+        after = phase.after(control) if phase.after is not None else {}
+        return PhaseRun(flows, sightings, control.events(seq0), prepared, after)
     finally:
         control.stop()
 

@@ -55,6 +55,8 @@ class FlowSpec:
     max_delay_ms: float = 0.0  # buffering budget, sent in units of 1024 us
     token_hint: int = 0  # TokenHint
     experts: tuple[int, ...] = ()  # MoE candidates, best first
+    #: Other hosts the network may deliver the flow to (MoE experts): receivers there count it.
+    also_to: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.rate_pps <= 0 or self.duration_s <= 0:
@@ -62,6 +64,11 @@ class FlowSpec:
         if self.tclass.upper() not in TrafficClass.__members__:
             known = ", ".join(c.name.lower() for c in TrafficClass)
             raise ValueError(f"flow {self.name}: unknown traffic class {self.tclass!r} ({known})")
+
+    @property
+    def receivers(self) -> tuple[str, ...]:
+        """Every host that may receive the flow: its destination first."""
+        return (self.dst, *(h for h in self.also_to if h != self.dst))
 
     @property
     def traffic_class(self) -> TrafficClass:
@@ -114,6 +121,7 @@ class SenderJob:
             spec = dict(f["spec"])
             spec["reaction"] = Reaction(**spec["reaction"])
             spec["experts"] = tuple(spec["experts"])
+            spec["also_to"] = tuple(spec["also_to"])
             flows.append(ResolvedFlow(**{**f, "spec": FlowSpec(**spec)}))
         return cls(**{**data, "flows": flows})
 

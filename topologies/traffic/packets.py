@@ -15,7 +15,10 @@ Quantizable payload (flows whose SEM allows FP32 -> BF16 in the network,
 docs/semantic-contract.md 2): QUANT_ELEMS FP32 elements; the 16 bytes
 `"FQ" | flow id (2) | sequence (4) | tx ns (8)` ride one per element in the element's second
 byte, so they survive truncation to the high 16 bits (stride 4 before, stride 2 after, with
-flag Q set) and no element is ever a NaN (its exponent is at most 1).
+flag Q set) and no element is ever a NaN (its exponent is at most 1). The other
+QUANT_VALUE_ELEMS elements are data: normal FP32 values derived from (flow id, sequence)
+(`reference_values`), so the receiver can check what the network did to each of them
+(`check_values`: exact without Q, within the BF16 truncation bound with Q).
 """
 
 from __future__ import annotations
@@ -49,7 +52,13 @@ ETH_P_IP = 0x0800
 QUANT_MAGIC = b"FQ"
 QUANT_HEADER = struct.Struct("!2sHIQ")  # magic, flow id (16 bits), sequence (32), tx ns
 QUANT_ELEMS = 32  # QUANT_MAX_ELEMS of the P4 parser: 128 bytes of FP32
+QUANT_HEADER_ELEMS = QUANT_HEADER.size  # one header byte per element
+QUANT_VALUE_ELEMS = QUANT_ELEMS - QUANT_HEADER_ELEMS
+#: docs/semantic-contract.md 2: for normal x, the BF16 truncation q has |x - q| < 2^-7 |x|.
+BF16_RELATIVE_BOUND = 2.0**-7
+_MASK32 = 0xFFFFFFFF
 SEM_FLAG_QUANTIZED = 0x40  # SEM byte 2
+SEM_FLAG_PROMOTED = 0x20
 SEM_FLAG_MOE = 0x80
 BTH_OPCODE_CNP = 0x81
 
@@ -185,9 +194,65 @@ class UdpFrameBuilder:
 
 
 def quantizable_payload(flow_id: int, seq: int, tx_ns: int) -> bytes:
-    """QUANT_ELEMS FP32 elements carrying the app header one byte per element (module doc)."""
+    """QUANT_ELEMS FP32 elements: the app header one byte per element, then the reference
+    values of (flow id, sequence) (module doc)."""
     data = QUANT_HEADER.pack(QUANT_MAGIC, flow_id & 0xFFFF, seq & 0xFFFFFFFF, tx_ns)
-    return b"".join(bytes((0, b, 0, 0)) for b in data).ljust(QUANT_ELEMS * 4, b"\x00")
+    header = b"".join(bytes((0, b, 0, 0)) for b in data)
+    values = reference_values(flow_id, seq)
+    return header + struct.pack(f"!{QUANT_VALUE_ELEMS}I", *values)
+
+
+def reference_values(flow_id: int, seq: int) -> list[int]:
+    """QUANT_VALUE_ELEMS FP32 bit patterns, a hash of (flow id, sequence, index): any sign,
+    exponents 100..163 (normal numbers from ~1e-8 to ~1e11), any significand; never zero,
+    subnormal, infinite or NaN, so one relative bound applies to every element."""
+    values = []
+    for index in range(QUANT_VALUE_ELEMS):
+        h = ((flow_id & 0xFFFF) * 0x9E3779B1 + (seq & _MASK32) * 0x85EBCA77) & _MASK32
+        h = (h + index * 0xC2B2AE3D) & _MASK32
+        h ^= h >> 15
+        h = (h * 0x2C1B3C6D) & _MASK32
+        h ^= h >> 12
+        exponent = 100 + ((h >> 23) & 0x3F)
+        values.append((h & 0x80000000) | exponent << 23 | (h & 0x7FFFFF))
+    return values
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    """What the receiver found in the data elements of one quantizable packet."""
+
+    checked: int
+    errors: int  # elements outside the rule: changed without Q, beyond the bound with Q
+    max_relative_error: float
+
+
+def _fp32(bits: int) -> float:
+    value: float = struct.unpack("!f", struct.pack("!I", bits))[0]
+    return value
+
+
+def check_values(elements: bytes, flow_id: int, seq: int, quantized: bool) -> ValueCheck:
+    """Compare the data elements (FP32, or BF16 with Q) with `reference_values`: without Q
+    every bit must be intact; with Q each q must keep the sign, |q| <= |x| and
+    |x - q| < BF16_RELATIVE_BOUND * |x| (truncation toward zero, docs/semantic-contract.md 2)."""
+    expected = reference_values(flow_id, seq)
+    width = 2 if quantized else 4
+    if len(elements) < QUANT_VALUE_ELEMS * width:
+        return ValueCheck(QUANT_VALUE_ELEMS, QUANT_VALUE_ELEMS, float("inf"))
+    got = struct.unpack(
+        f"!{QUANT_VALUE_ELEMS}{'H' if quantized else 'I'}", elements[: QUANT_VALUE_ELEMS * width]
+    )
+    errors, worst = 0, 0.0
+    for sent, received in zip(expected, got, strict=True):
+        if not quantized:
+            errors += sent != received
+            continue
+        x, q = _fp32(sent), _fp32(received << 16)
+        relative = abs(x - q) / abs(x)
+        worst = max(worst, relative)
+        errors += not (relative < BF16_RELATIVE_BOUND and abs(q) <= abs(x) and (q < 0) == (x < 0))
+    return ValueCheck(QUANT_VALUE_ELEMS, errors, worst)
 
 
 def _quantizable_header(frame: bytes, at: int, stride: int) -> tuple[int, int, int] | None:
@@ -206,6 +271,8 @@ class AppPacket:
     src_ip: bytes
     had_sem: bool
     quantized: bool = False
+    promoted: bool = False  # SEM flag P: promoted after its buffering budget
+    values: ValueCheck | None = None  # quantizable payloads only
 
 
 def parse_app_packet(frame: bytes) -> AppPacket | None:
@@ -218,12 +285,13 @@ def parse_app_packet(frame: bytes) -> AppPacket | None:
     l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
     dport = int.from_bytes(frame[l4 + 2 : l4 + 4], "big")
     at = l4 + UDP_LEN
-    had_sem = quantized = False
+    had_sem = quantized = promoted = False
     if dport == UdpPorts.SEM:
         if len(frame) < at + SEM_FIXED_LEN:
             return None
         flags = frame[at + 2]
         quantized = bool(flags & SEM_FLAG_QUANTIZED)
+        promoted = bool(flags & SEM_FLAG_PROMOTED)
         at += SEM_FIXED_LEN + (SEM_MOE_LEN if flags & SEM_FLAG_MOE else 0) + BTH_LEN
         had_sem = True
     elif dport == UdpPorts.ROCEV2:
@@ -232,14 +300,18 @@ def parse_app_packet(frame: bytes) -> AppPacket | None:
         return None
     src_ip = frame[ETH_LEN + 12 : ETH_LEN + 16]
     if frame[at + 1 : at + 2] == QUANT_MAGIC[:1]:
-        fields = _quantizable_header(frame, at, 2 if quantized else 4)
+        stride = 2 if quantized else 4
+        fields = _quantizable_header(frame, at, stride)
         if fields is None:
             return None
-        return AppPacket(*fields, src_ip, had_sem, quantized)
+        flow_id, seq, _ = fields
+        data_at = at + QUANT_HEADER_ELEMS * stride
+        values = check_values(frame[data_at : len(frame) - ICRC_LEN], flow_id, seq, quantized)
+        return AppPacket(*fields, src_ip, had_sem, quantized, promoted, values)
     if frame[at : at + 4] != MAGIC or len(frame) < at + APP_HEADER.size:
         return None
     _, flow_id, seq, tx_ns = APP_HEADER.unpack_from(frame, at)
-    return AppPacket(flow_id, seq, tx_ns, src_ip, had_sem)
+    return AppPacket(flow_id, seq, tx_ns, src_ip, had_sem, promoted=promoted)
 
 
 def cnp_frame(src_mac: str, gateway_mac: str, src_ip: str, dst_ip: str, dest_qp: int) -> bytes:

@@ -1,8 +1,10 @@
 """The receiver: counts the testbed flows arriving on one host interface and measures, per flow,
 throughput over time, loss (against the sender's count), reordering, duplicates, one-way
 latency (sender and receiver share the machine's clock), the longest delivery gap, which is
-the outage a failure caused as the application saw it, and how many packets the network
-quantized (SEM flag Q). With `ReceiverJob.cnp` it also plays the end-to-end ECN echo of the
+the outage a failure caused as the application saw it, how many packets the network
+quantized (SEM flag Q) and whether their values stayed within the documented bound, and how
+many a switch promoted after their buffering budget (flag P), with the latency of promoted
+and not promoted packets. With `ReceiverJob.cnp` it also plays the end-to-end ECN echo of the
 baseline (`CnpEcho`).
 """
 
@@ -19,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 from topologies.traffic.flows import CnpEcho, ReceiverJob, write_json
-from topologies.traffic.packets import cnp_frame, parse_app_packet
+from topologies.traffic.packets import AppPacket, cnp_frame, parse_app_packet
 from topologies.traffic.rawsock import open_packet_socket
 
 
@@ -32,6 +34,13 @@ class FlowStats:
     reordered: int = 0
     with_sem: int = 0
     quantized: int = 0
+    promoted: int = 0
+    first_promoted_ns: int = 0
+    promoted_latency_us: float = 0.0  # sums, for the means in summary()
+    unpromoted_latency_us: float = 0.0
+    values_checked: int = 0
+    value_errors: int = 0
+    max_relative_error: float = 0.0
     cnps_sent: int = 0
     max_seq: int = -1
     first_ns: int = 0
@@ -51,10 +60,11 @@ class FlowStats:
         bin_index: int,
         sem: bool,
         quantized: bool = False,
-    ) -> None:
+    ) -> float | None:
+        """Count one packet; its one-way latency in us (None for a duplicate)."""
         if seq in self.seen:
             self.duplicates += 1
-            return
+            return None
         self.seen.add(seq)
         if seq < self.max_seq:
             self.reordered += 1
@@ -76,6 +86,21 @@ class FlowStats:
         entry[0] += 1
         entry[1] += length
         entry[2] += latency_us
+        return latency_us
+
+    def add_semantics(self, packet: AppPacket, now_ns: int, latency_us: float) -> None:
+        """What the switches did to the packet: promotion and the payload's values."""
+        if packet.promoted:
+            if self.promoted == 0:
+                self.first_promoted_ns = now_ns
+            self.promoted += 1
+            self.promoted_latency_us += latency_us
+        else:
+            self.unpromoted_latency_us += latency_us
+        if packet.values is not None:
+            self.values_checked += packet.values.checked
+            self.value_errors += packet.values.errors
+            self.max_relative_error = max(self.max_relative_error, packet.values.max_relative_error)
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_us)
@@ -86,6 +111,15 @@ class FlowStats:
             "reordered": self.reordered,
             "with_sem": self.with_sem,
             "quantized": self.quantized,
+            "promoted": self.promoted,
+            "first_promoted_ns": self.first_promoted_ns,
+            "promoted_latency_ms": _mean_ms(self.promoted_latency_us, self.promoted),
+            "unpromoted_latency_ms": _mean_ms(
+                self.unpromoted_latency_us, self.received - self.promoted
+            ),
+            "values_checked": self.values_checked,
+            "value_errors": self.value_errors,
+            "max_relative_error": self.max_relative_error,
             "cnps_sent": self.cnps_sent,
             "max_seq": self.max_seq,
             "first_ns": self.first_ns,
@@ -158,7 +192,7 @@ class Receiver:
                 if packet is None or packet.flow_id not in self.stats:
                     continue
                 stats = self.stats[packet.flow_id]
-                stats.add(
+                latency_us = stats.add(
                     packet.seq,
                     len(frame),
                     packet.tx_ns,
@@ -167,6 +201,9 @@ class Receiver:
                     packet.had_sem,
                     packet.quantized,
                 )
+                if latency_us is None:
+                    continue
+                stats.add_semantics(packet, now_ns, latency_us)
                 if self.echo is not None and self.echo.cnp_for(
                     packet.flow_id, (now_ns - packet.tx_ns) / 1e3, now_ns
                 ):
@@ -195,6 +232,10 @@ class Receiver:
         )
         with contextlib.suppress(OSError):  # a lost echo is lost, as on a real network
             sock.send(frame)
+
+
+def _mean_ms(total_us: float, count: int) -> float | None:
+    return round(total_us / count / 1e3, 3) if count else None
 
 
 def _udp_sink(port: int) -> socket.socket:
