@@ -59,7 +59,9 @@ class _EgressItem:
     length: int
     ingress_port: int
     passes: int
-    truncate: int = 0  # clone-session truncation (bytes), 0 = whole packet
+    # Bytes kept at output (BMv2 Packet::truncated_length), None = whole packet. BMv2 copies
+    # made by the replication engine, clone, resubmit and recirculate start untruncated.
+    truncate: int | None = None
 
 
 def _as_dict(value: Any) -> dict[str, int]:
@@ -195,12 +197,12 @@ class Pipeline:
             return
         # truncate() in ingress marks the packet itself (BMv2 Packet::truncate).
         item = _EgressItem(
-            hdr, meta, sm, payload, len(job.data), job.port, job.passes, pkt.truncate or 0
+            hdr, meta, sm, payload, len(job.data), job.port, job.passes, pkt.truncate
         )
         group = sm.f_mcast_grp
         if group:
             sm.f_instance_type = REPLICATION
-            self._replicate(item, group)
+            self._replicate(item, group, None)
             return
         if sm.f_egress_spec == DROP_PORT:
             return
@@ -228,14 +230,15 @@ class Pipeline:
     def _send_clone(
         self, clone: _EgressItem, group: int | None, port: int | None, truncate: int
     ) -> None:
-        clone.truncate = truncate
+        # The session's packet_length_bytes (P4Runtime CloneSession), 0 = whole packet.
+        clone.truncate = truncate or None
         if group:
-            self._replicate(clone, group)
+            self._replicate(clone, group, clone.truncate)
         if port is not None:
-            self._enqueue(port, clone if not group else self._copy_item(clone))
+            self._enqueue(port, clone if not group else self._copy_item(clone, clone.truncate))
 
     @staticmethod
-    def _copy_item(item: _EgressItem) -> _EgressItem:
+    def _copy_item(item: _EgressItem, truncate: int | None) -> _EgressItem:
         return _EgressItem(
             item.hdr._copy(),
             item.meta._copy(),
@@ -244,12 +247,12 @@ class Pipeline:
             item.length,
             item.ingress_port,
             item.passes,
-            item.truncate,
+            truncate,
         )
 
-    def _replicate(self, item: _EgressItem, group: int) -> None:
+    def _replicate(self, item: _EgressItem, group: int, truncate: int | None) -> None:
         for replica in self.multicast.replicas(group):
-            copy = self._copy_item(item)
+            copy = self._copy_item(item, truncate)
             copy.sm.f_egress_rid = replica.rid
             self._enqueue(replica.port, copy)
 
@@ -299,7 +302,7 @@ class Pipeline:
                 )
             return
         for limit in (truncate, item.truncate):
-            if limit:
+            if limit is not None:
                 data = data[:limit]
         self._output(queued.port, data)
 
@@ -307,7 +310,8 @@ class Pipeline:
         self, item: _EgressItem, session_id: int, copier: Callable[..., None]
     ) -> None:
         session = self.clones.get(session_id)
-        if session is None:
+        # A clone may clone itself again in egress (BMv2 would loop forever): bounded here.
+        if session is None or item.passes + 1 >= MAX_PASSES:
             return
         prog = self.program
         c_meta, c_sm = prog.meta_class(), prog.std_meta_class()
@@ -320,6 +324,6 @@ class Pipeline:
             item.payload,
             item.length,
             item.ingress_port,
-            item.passes,
+            item.passes + 1,
         )
         self._send_clone(clone, session.mcast_group, session.port, session.truncate_length)

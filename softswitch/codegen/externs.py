@@ -363,7 +363,7 @@ class V1ModelExterns:
     def _f_truncate(self, cc: CallCompiler, mc: ast.MethodCall, _obj: None) -> list[str]:
         length = call_args(mc)[0]
         assert length is not None
-        return [f"PKT.truncate = {cc.ex.expr(length)}"]
+        return [f"PKT.truncate_to({cc.ex.expr(length)})"]
 
     def _f_clone(self, cc: CallCompiler, mc: ast.MethodCall, _obj: None) -> list[str]:
         session = call_args(mc)[1]

@@ -156,6 +156,10 @@ class PacketState:
         self.digest: tuple[str, Callable[[], Any]] | None = None  # name, end-of-ingress reader
         self.truncate: int | None = None
 
+    def truncate_to(self, length: int) -> None:
+        """v1model ``truncate``: BMv2 ``Packet::truncate`` keeps the smallest length asked."""
+        self.truncate = length if self.truncate is None else min(self.truncate, length)
+
 
 def no_copy(*_args: Any) -> None:
     """Copier of an empty field list."""
