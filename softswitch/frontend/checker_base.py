@@ -14,6 +14,7 @@ from softswitch.frontend.constfold import fits
 from softswitch.frontend.diagnostics import CompileError
 from softswitch.frontend.names import Scope
 from softswitch.frontend.types import (
+    MAX_WIDTH,
     BitsType,
     BoolType,
     ControlType,
@@ -115,16 +116,24 @@ class CheckerBase(ABC):
 
     # --- type references
 
+    def check_width_limit(self, where: ast.Node, width: int) -> None:
+        if width > MAX_WIDTH:
+            self.fail(
+                where, f"bit widths above {MAX_WIDTH} are not supported (p4c's limit): {width}"
+            )
+
     def resolve_type(self, ref: ast.TypeRef) -> P4Type:
         if isinstance(ref, ast.BitTypeRef):
             width = self.const_int(ref.width, "a bit width")
             if width < (1 if ref.signed else 0):
                 self.fail(ref, f"invalid width {width} for {'int' if ref.signed else 'bit'}")
+            self.check_width_limit(ref.width, width)
             return BitsType(width, ref.signed)
         if isinstance(ref, ast.VarbitTypeRef):
             width = self.const_int(ref.max_width, "a varbit width")
             if width <= 0:
                 self.fail(ref, f"invalid varbit width {width}")
+            self.check_width_limit(ref.max_width, width)
             return VarbitType(width)
         if isinstance(ref, ast.BaseTypeRef):
             return _BASE_TYPES[ref.name]
@@ -247,11 +256,7 @@ class CheckerBase(ABC):
             ):
                 self.fail(f, f"header union fields must be headers, not {fty}")
         elif kind == "header":
-            ok = isinstance(fty, BitsType | VarbitType | BoolType | TypeVar) or (
-                (fty.bit_width() is not None and not isinstance(fty, StructLikeType | TupleType))
-                or (isinstance(fty, StructLikeType) and fty.kind == "struct" and fty.bit_width())
-            )
-            if not ok:
+            if not _fits_in_header(fty):
                 self.fail(f, f"header field '{f.name}' cannot have type {fty}")
         elif isinstance(fty, ExternType | ParserType | ControlType | PackageType | VoidType):
             self.fail(f, f"struct field '{f.name}' cannot have type {fty}")
@@ -278,3 +283,12 @@ class CheckerBase(ABC):
                 self.fail(m.value, f"value {value} of '{m.name}' does not fit in {underlying}")
             values.append((m.name, value))
         return EnumType(decl.name, tuple(names), underlying, tuple(values), decl)
+
+
+def _fits_in_header(ty: P4Type) -> bool:
+    """Fixed-width scalars, varbits, and structs of those (even empty ones), as p4c allows."""
+    if isinstance(ty, StructLikeType):
+        return ty.kind == "struct" and all(_fits_in_header(f.type) for f in ty.fields)
+    if isinstance(ty, BitsType | VarbitType | BoolType | TypeVar):
+        return True
+    return ty.bit_width() is not None and not isinstance(ty, TupleType | HeaderStackType)

@@ -9,7 +9,7 @@ the type checker turns that into a located ``CompileError``.
 from __future__ import annotations
 
 from softswitch.frontend import ast
-from softswitch.frontend.types import BitsType, BoolType, IntType, P4Type
+from softswitch.frontend.types import MAX_WIDTH, BitsType, BoolType, IntType, P4Type
 
 
 class FoldError(Exception):
@@ -87,6 +87,10 @@ def fold_binary(
         if right < 0:
             raise FoldError(f"shift by a negative amount {right}")
         if op is ast.BinaryOp.SHL:
+            if isinstance(result_ty, BitsType) and right >= result_ty.width:
+                return 0
+            if right > MAX_WIDTH:
+                raise FoldError(f"shift amount limited to {MAX_WIDTH} at compile time")
             return wrap(left << right, result_ty)
         # Arithmetic shift for signed values; for bit<W> the value is non-negative already.
         return wrap(left >> right, result_ty)

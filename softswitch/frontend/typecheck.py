@@ -104,6 +104,11 @@ class Checker(TableChecker):
                         f"parameters in extern {decl.name}",
                     )
                 arities.add(arity)
+                for tp in method.type_params:
+                    # p4c's grammar rejects it: the extern's parameter is a type name there.
+                    outer = next((t for t in decl.type_params if t.name == tp.name), None)
+                    if outer is not None:
+                        self.fail(tp, f"type parameter '{tp.name}' shadows the one at {outer.src}")
                 self.signatures[method] = self._prototype_signature(method)
 
     def _prototype_signature(self, decl: ast.FunctionPrototype) -> Signature:

@@ -214,6 +214,7 @@ class ExprChecker(CheckerBase):
             ty = BitsType(expr.width, expr.signed)
             if expr.width <= 0:
                 self.fail(expr, f"invalid literal width {expr.width}")
+            self.check_width_limit(expr, expr.width)
             expr.const_value = wrap(expr.value, ty)
             return ty
         if isinstance(expr, ast.BoolLiteral):

@@ -26,6 +26,10 @@ class P4Type:
         return type(self).__name__
 
 
+# Widest bit<W>, int<W> or varbit<W> accepted, as p4c's maximumWidthSupported().
+MAX_WIDTH = 2048
+
+
 @dataclass(frozen=True)
 class BitsType(P4Type):
     """``bit<W>`` (signed=False) or ``int<W>`` (signed=True)."""
