@@ -26,6 +26,7 @@ from topologies.cleanup import wait_until
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 PROGRAM = REPO / "p4src" / "v1model" / "fantel_v1model.p4"
+READ_TIMEOUT_S = 15.0
 
 
 def controller_config(
@@ -112,47 +113,46 @@ class ControlPlane:
 
     # -- reading switch state (what the scenarios count: meter colours, quantized bytes) ----
 
+    def read(
+        self, switch: str, entities: list[Any], timeout_s: float = READ_TIMEOUT_S
+    ) -> list[Any]:
+        """Read finsy entities from a switch over the controller's session. A switch that has
+        just become ready may still be getting its pipeline: retried until `timeout_s`."""
+        return self.call(self._read(switch, entities, timeout_s), timeout_s + 5)
+
+    async def _read(self, switch: str, entities: list[Any], timeout_s: float) -> list[Any]:
+        from finsy.p4client import P4ClientError
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return [got async for got in self.service.fleet.switches[switch].read(entities)]
+            except P4ClientError as err:
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(f"reading {switch}: {err}") from err
+                await asyncio.sleep(0.2)
+
     def read_counters(self, switch: str, counter: str, indices: range) -> list[tuple[int, int]]:
-        """(packets, bytes) of cells of an indexed counter, over the controller's session."""
-        return self.call(self._read_counters(switch, counter, indices))
-
-    async def _read_counters(
-        self, switch: str, counter: str, indices: range
-    ) -> list[tuple[int, int]]:
+        """(packets, bytes) of cells of an indexed counter."""
         import finsy as fy
 
-        cells = []
-        for index in indices:
-            entry = fy.P4CounterEntry(counter, index=index)
-            reader = self.service.fleet.switches[switch].read(entry)
-            async for got in reader:
-                cells.append((got.packet_count, got.byte_count))
-        return cells
-
-    def count_entries(self, switch: str, table: str) -> int:
-        """Entries a switch holds in one table (wildcard read)."""
-        return self.call(self._count_entries(switch, table))
-
-    async def _count_entries(self, switch: str, table: str) -> int:
-        import finsy as fy
-
-        reader = self.service.fleet.switches[switch].read(fy.P4TableEntry(table))
-        return len([entry async for entry in reader])
+        cells = self.read(switch, [fy.P4CounterEntry(counter, index=i) for i in indices])
+        by_index = {got.index: (got.packet_count, got.byte_count) for got in cells}
+        return [by_index.get(i, (0, 0)) for i in indices]
 
     def read_registers(self, switch: str, register: str, indices: range) -> list[int]:
         """Cells of a register array (e.g. bytes saved by quantization, expert loads)."""
-        return self.call(self._read_registers(switch, register, indices))
-
-    async def _read_registers(self, switch: str, register: str, indices: range) -> list[int]:
         import finsy as fy
 
-        cells = []
-        for index in indices:
-            entry = fy.P4RegisterEntry(register, index=index)
-            reader = self.service.fleet.switches[switch].read(entry)
-            async for got in reader:
-                cells.append(int(got.data or 0))
-        return cells
+        cells = self.read(switch, [fy.P4RegisterEntry(register, index=i) for i in indices])
+        by_index = {got.index: int(got.data or 0) for got in cells}
+        return [by_index.get(i, 0) for i in indices]
+
+    def count_entries(self, switch: str, table: str) -> int:
+        """Entries a switch holds in one table (wildcard read)."""
+        import finsy as fy
+
+        return len(self.read(switch, [fy.P4TableEntry(table)]))
 
     def stop(self) -> None:
         try:

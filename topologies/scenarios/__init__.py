@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from topologies.scenarios import failure, remote_access
+from topologies.scenarios import failure, inference, remote_access
 
 SCENARIOS: dict[str, ModuleType] = {
     "failure": failure,
+    "inference": inference,
     "remote-access": remote_access,
 }
 
