@@ -155,7 +155,10 @@ class CheckerBase(ABC):
         return self._resolve_type_name(ref)
 
     def _resolve_type_name(self, ref: ast.TypeName) -> P4Type:
-        decl = self.scope.lookup_one(ref.name, ref.is_global)
+        found = self.scope.lookup(ref.name, ref.is_global) or []
+        # A function sharing its name with a parser or control is not the type.
+        decl = next((d for d in found if not isinstance(d, ast.FunctionPrototype)), None)
+        decl = decl or (found[0] if found else None)
         if ref.name == "error" and decl is None:
             return ErrorType()
         if decl is None:

@@ -16,6 +16,16 @@ from softswitch.frontend.diagnostics import CompileError
 _OVERLOADABLE = (ast.ExternFunctionDecl, ast.FunctionDecl, ast.MethodDecl, ast.ActionDecl)
 
 
+def _callable_and_block(a: ast.Declaration, b: ast.Declaration) -> bool:
+    """A function and a parser/control may share a name: p4c tells them apart by use
+    (v1model programs name their checksum control ``verify_checksum``)."""
+    callables = (ast.ExternFunctionDecl, ast.FunctionDecl)
+    blocks = (ast.ParserDecl, ast.ControlDecl)
+    return (isinstance(a, callables) and isinstance(b, blocks)) or (
+        isinstance(a, blocks) and isinstance(b, callables)
+    )
+
+
 def param_count(decl: ast.Declaration) -> int | None:
     if isinstance(decl, ast.FunctionPrototype | ast.ActionDecl | ast.ConstructorDecl):
         return len(decl.params)
@@ -48,6 +58,9 @@ class Scope:
             isinstance(other, _OVERLOADABLE) and param_count(other) != param_count(decl)
             for other in existing
         ):
+            existing.append(decl)
+            return
+        if all(_callable_and_block(decl, other) for other in existing):
             existing.append(decl)
             return
         first = existing[0]

@@ -13,6 +13,7 @@ from softswitch.frontend.types import (
     BoolType,
     ExternType,
     IntType,
+    NewType,
     P4Type,
 )
 from softswitch.frontend.typeutil import is_scalar_key
@@ -75,10 +76,13 @@ class TableChecker(StmtChecker):
             self.fail(key.expr, f"a table key cannot have type {ty}")
         if key.match_kind not in self.match_kinds:
             self.fail(key, f"'{key.match_kind}' is not a declared match_kind")
-        numeric_only = key.match_kind == "lpm" or not isinstance(ty, BoolType)
+        represented = ty
+        while isinstance(represented, NewType):  # `type bit<32> A_t;` matches as its bits
+            represented = represented.base
+        numeric_only = key.match_kind == "lpm" or not isinstance(represented, BoolType)
         if (
             key.match_kind in ("lpm", "ternary", "range")
-            and not isinstance(ty, BitsType)
+            and not isinstance(represented, BitsType)
             and numeric_only
         ):
             self.fail(key.expr, f"a {key.match_kind} key must be bit<W> or int<W>, not {ty}")

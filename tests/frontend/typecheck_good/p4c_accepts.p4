@@ -4,7 +4,18 @@
 struct empty_t {}
 struct pair_t { bit<4> a; bool b; }
 header h_t { empty_t e; pair_t p; bit<8> x; }
-control c(inout h_t h) { apply { h.x = (bit<8>)h.p.a; } }
-control C(inout h_t h);
+// lpm and ternary keys of a 'type' over bit<W>, even a chain of them (p4c issue1739-bmv2.p4).
+type bit<32> addr_t;
+type addr_t addr2_t;
+struct m_t { addr_t dst; addr2_t src; }
+control c(inout h_t h, inout m_t m) {
+    action a() {}
+    table t {
+        key = { m.dst : lpm; m.src : ternary; }
+        actions = { a; }
+    }
+    apply { h.x = (bit<8>)h.p.a; t.apply(); }
+}
+control C(inout h_t h, inout m_t m);
 package P(C c);
 P(c()) main;
