@@ -362,14 +362,12 @@ class ExprChecker(CheckerBase):
             if not 0 <= index < base.size:
                 self.fail(expr.index, f"index {index} out of bounds for {base}")
             self.convert(expr.index, BitsType(32))
-        elif isinstance(index_ty, BitsType) and not index_ty.signed:
+        elif isinstance(index_ty, BitsType):  # p4c accepts int<W> indexes too
             value = expr.index.const_value
-            if isinstance(value, int) and value >= base.size:
+            if isinstance(value, int) and not 0 <= value < base.size:
                 self.fail(expr.index, f"index {value} out of bounds for {base}")
         else:
-            self.fail(
-                expr.index, f"a header stack index must be an unsigned integer, not {index_ty}"
-            )
+            self.fail(expr.index, f"a header stack index must be an integer, not {index_ty}")
         return base.element
 
     def _slice(self, expr: ast.Slice) -> P4Type:

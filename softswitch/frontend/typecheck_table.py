@@ -72,6 +72,8 @@ class TableChecker(StmtChecker):
 
     def _check_key(self, key: ast.KeyElement) -> P4Type:
         ty = self.check_value(key.expr)
+        if key.annotation("name") is None and not _has_key_name(key.expr):
+            self.fail(key.expr, "complex key expression requires a @name annotation")
         if not is_scalar_key(ty):
             self.fail(key.expr, f"a table key cannot have type {ty}")
         if key.match_kind not in self.match_kinds:
@@ -222,6 +224,28 @@ class TableChecker(StmtChecker):
                     prop.value,
                     f"table property '{prop.name}' must be a {' or '.join(kinds)}, not {ty}",
                 )
+
+
+def _has_key_name(expr: ast.Expression) -> bool:
+    """Whether p4c's KeyNameGenerator can name a key element written without @name: paths,
+    fields, constant indexes and slices, ``& mask``, ``isValid()``."""
+    if isinstance(expr, ast.PathExpr | ast.IntLiteral):
+        return True
+    if isinstance(expr, ast.Member):
+        return _has_key_name(expr.expr)
+    if isinstance(expr, ast.ArrayIndex):
+        return _has_key_name(expr.expr) and _has_key_name(expr.index)
+    if isinstance(expr, ast.Slice):
+        return all(_has_key_name(e) for e in (expr.expr, expr.hi, expr.lo))
+    if isinstance(expr, ast.Binary) and expr.op is ast.BinaryOp.BAND:
+        return _has_key_name(expr.left) and _has_key_name(expr.right)
+    return (
+        isinstance(expr, ast.MethodCall)
+        and not expr.args
+        and isinstance(expr.target, ast.Member)
+        and expr.target.name == "isValid"
+        and _has_key_name(expr.target.expr)
+    )
 
 
 def same_expression(a: ast.Expression, b: ast.Expression) -> bool:

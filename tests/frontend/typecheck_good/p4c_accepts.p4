@@ -8,14 +8,25 @@ header h_t { empty_t e; pair_t p; bit<8> x; }
 type bit<32> addr_t;
 type addr_t addr2_t;
 struct m_t { addr_t dst; addr2_t src; }
-control c(inout h_t h, inout m_t m) {
+// A header stack indexed by an int<W> (p4c runtime-index-bmv2.p4).
+header idx_t { int<8> i; }
+struct stack_t { idx_t idx; h_t[3] hs; }
+control c(inout h_t h, inout m_t m, inout stack_t s) {
     action a() {}
     table t {
-        key = { m.dst : lpm; m.src : ternary; }
+        // Names p4c derives without @name: fields, constant index, slice, mask, isValid().
+        key = {
+            m.dst : lpm;
+            m.src : ternary;
+            s.hs[1].x[3:0] : exact;
+            h.x & 0x0f : ternary;
+            s.idx.isValid() : exact;
+            h.x + 1 : exact @name("x_plus_1");
+        }
         actions = { a; }
     }
-    apply { h.x = (bit<8>)h.p.a; t.apply(); }
+    apply { h.x = (bit<8>)h.p.a; t.apply(); s.hs[s.idx.i].x = 1; }
 }
-control C(inout h_t h, inout m_t m);
+control C(inout h_t h, inout m_t m, inout stack_t s);
 package P(C c);
 P(c()) main;
