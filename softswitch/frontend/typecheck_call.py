@@ -19,6 +19,7 @@ from softswitch.frontend.types import (
     PackageType,
     ParserType,
     SetType,
+    StringType,
     StructLikeType,
     TableType,
     TypeVar,
@@ -75,6 +76,13 @@ class CallChecker(ExprChecker):
                 self.fail(p, f"parameter '{p.name}' cannot have type void")
             if ctor and p.direction is not ast.Direction.NONE:
                 self.fail(p, f"constructor parameter '{p.name}' cannot have a direction")
+            if not ctor and isinstance(p.type, ParserType | ControlType | PackageType):
+                # Only constructor parameters take parsers, controls and packages (p4c).
+                self.fail(p, f"parameter '{p.name}' cannot have type {p.type}")
+            if p.direction is not ast.Direction.NONE and isinstance(
+                p.type, ExternType | StringType
+            ):
+                self.fail(p, f"parameter '{p.name}' of type {p.type} cannot have a direction")
             if p.default is not None:
                 if p.direction in (ast.Direction.OUT, ast.Direction.INOUT):
                     self.fail(p, f"{p.direction.value} parameter '{p.name}' cannot have a default")
