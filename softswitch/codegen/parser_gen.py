@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from softswitch.codegen.expr import normalize_int, where
 from softswitch.codegen.module import indent
-from softswitch.codegen.stmt import StmtCompiler
+from softswitch.codegen.stmt import StmtCompiler, uses_runtime_index
 from softswitch.codegen.units import BlockUnit, out_params, returns_builder
 from softswitch.codegen.values import CodegenError
 from softswitch.frontend import ast
@@ -84,9 +84,19 @@ class ParserUnit(BlockUnit):
     def _select(self, sel: ast.SelectExpr) -> list[str]:
         keys = [self.ex.expr(e) for e in sel.exprs]
         key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ",)"
-        lines = [f"k = {key}"]
-        lines = self.ex.pre + lines
+        lines = [*self.ex.pre, f"k = {key}"]
         self.ex.pre = []
+        if uses_runtime_index(lines):
+            # A select on hs[i] with i outside the stack: the parser rejects with
+            # StackOutOfBounds (p4c ParserUnroll's out-of-bound state) rather than the
+            # statement-skipping of HSIndexSimplifier, which cannot apply to a transition.
+            oob = self.prog.layouts.error_code("StackOutOfBounds")
+            lines = [
+                "try:",
+                *indent(lines),
+                "except StackIndexOutOfRange:",
+                f"    raise ParserReject({oob}) from None",
+            ]
         no_match = self.prog.layouts.error_code("NoMatch")
         table = self._constant_table(sel)
         if table is not None:
