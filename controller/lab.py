@@ -30,6 +30,7 @@ from softswitch.frontend.compiler import CheckedProgram, compile_file
 from softswitch.runtime.actions import GroupRef, MemberRef
 from softswitch.runtime.clock import VirtualClock
 from softswitch.runtime.externs import MeterRate
+from softswitch.runtime.profiles import GroupMember
 from softswitch.switch import Switch
 
 __all__ = [
@@ -125,6 +126,11 @@ def _table_entry(sw: Switch, e: fy.P4TableEntry) -> None:
         )
 
 
+def _weight(weight: int | tuple[int, int]) -> int:
+    """A finsy member weight: an int, or (weight, watch port), whose watch is not modelled."""
+    return weight if isinstance(weight, int) else weight[0]
+
+
 def _replica(value: object) -> tuple[int, int]:
     """A finsy replica (port, (port, instance) or P4Replica) as (port, instance)."""
     if isinstance(value, P4Replica):
@@ -147,7 +153,7 @@ def apply(sw: Switch, entities: Iterable[fy.p4entity.P4Entity]) -> None:
             params = {k: _arg(v) for k, v in e.action.args.items()}
             sw.profile_add_member(str(e.action_profile_id), e.member_id, e.action.name, params)
         elif isinstance(e, fy.P4ActionProfileGroup):
-            members = [m.member_id for m in e.members or ()]
+            members = [GroupMember(m.member_id, _weight(m.weight)) for m in e.members or ()]
             sw.profile_create_group(str(e.action_profile_id), e.group_id, members)
         elif isinstance(e, fy.P4RegisterEntry):
             if e.index is None:

@@ -4,7 +4,10 @@ A ``*_DETECTED`` or ``STATUS`` notification creates state about an object (a por
 path or flow) that lives ``lifetime`` ms unless a newer notification from the same originator
 refreshes it; ``CONGESTION_CLEARED`` / ``FAILURE_RECOVERED`` end it at once (docs/wire-format.md,
 section 2.1). Notifications whose sequence number is not newer than the last one seen from the
-same originator are replays or reordered duplicates and change nothing.
+same originator about the same condition and object are replays or reordered duplicates and
+change nothing. Sequences are compared per condition and object, not per originator: flood
+copies of different events reach the controller through different neighbours, out of order,
+and a switch numbers congestion FNs (egress) apart from failure and status FNs (ingress).
 """
 
 from __future__ import annotations
@@ -133,16 +136,18 @@ class SoftState:
     _active: dict[tuple[Condition, ObjectRef], tuple[Notification, float]] = field(
         default_factory=dict
     )
-    _last_sequence: dict[int, int] = field(default_factory=dict)
+    _last_sequence: dict[tuple[int, Condition | None, ObjectRef], int] = field(default_factory=dict)
     replays: int = 0
 
     def apply(self, note: Notification) -> Change | None:
         """Take one notification in; return what changed, if anything."""
-        last = self._last_sequence.get(note.originator)
+        condition = _STARTS.get(note.fn_type, _ENDS.get(note.fn_type))
+        stream = (note.originator, condition, note.target)
+        last = self._last_sequence.get(stream)
         if last is not None and not _newer(note.sequence, last):
             self.replays += 1
             return None
-        self._last_sequence[note.originator] = note.sequence
+        self._last_sequence[stream] = note.sequence
         if note.fn_type in _STARTS:
             key = (_STARTS[note.fn_type], note.target)
             began = key not in self._active

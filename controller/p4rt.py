@@ -3,9 +3,11 @@
 finsy owns each connection's lifecycle (reconnect with backoff, arbitration by election id,
 pipeline push when the cookie differs). This layer adds what the controller needs on top:
 whenever a switch becomes ready as primary (first connect, switch restart, controller
-restart), its desired state is reconciled (read back, diff, repair); digest subscriptions are
-installed; PacketIns and digest lists are forwarded to handlers. It works with any P4Runtime
-target: BMv2's simple_switch_grpc or the embedded softswitch.
+restart), its PacketIn reader opens (so no FN punted meanwhile is lost), its desired state is
+reconciled (read back, diff, repair), digest subscriptions are installed or updated, and the
+ready handler runs; only then does `ready()` say so (probes wait for it). PacketIns and digest
+lists are forwarded to handlers. It works with any P4Runtime target: BMv2's
+simple_switch_grpc or the embedded softswitch.
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ class Fleet:
     _switches: dict[str, fy.Switch] = field(init=False, default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(init=False, default_factory=dict)
     _controller: fy.Controller | None = field(init=False, default=None)
+    #: Switches whose pipeline is set (their ready handler started): installs may go there.
+    _configured: set[str] = field(init=False, default_factory=set)
+    #: Switches whose ready handler finished: reconciled, subscribed, handlers told.
+    _prepared: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         for target in self.targets:
@@ -81,7 +87,10 @@ class Fleet:
                 initial_election_id=self.election_id,
                 ready_handler=self._on_ready,
             )
-            self._switches[target.name] = fy.Switch(target.name, target.address, options)
+            switch = fy.Switch(target.name, target.address, options)
+            for event in (fy.SwitchEvent.CHANNEL_DOWN, fy.SwitchEvent.BECOME_BACKUP):
+                switch.ee.on(event, self._on_lost)
+            self._switches[target.name] = switch
             self._locks[target.name] = asyncio.Lock()
 
     @property
@@ -94,6 +103,10 @@ class Fleet:
         await self._controller.run()
 
     def ready(self, name: str) -> bool:
+        """Up, primary, and its ready handler has finished (reconciled, subscribed)."""
+        return name in self._prepared and self._primary(name)
+
+    def _primary(self, name: str) -> bool:
         switch = self._switches[name]
         return switch.is_up and switch.is_primary
 
@@ -115,8 +128,9 @@ class Fleet:
         return result
 
     async def sync_all(self) -> dict[str, Plan]:
-        """Reconcile every switch that is up and primary; the others sync when they get ready."""
-        names = [n for n in self._switches if self.ready(n)]
+        """Reconcile every primary switch whose pipeline is set; the others sync when they get
+        ready (a sync before the pipeline push would only fail)."""
+        names = [n for n in self._switches if n in self._configured and self._primary(n)]
         plans = await asyncio.gather(*(self.sync(n) for n in names))
         return dict(zip(names, plans, strict=True))
 
@@ -127,18 +141,45 @@ class Fleet:
     async def packet_out(self, name: str, payload: bytes, **metadata: int) -> None:
         await self._switches[name].write([fy.P4PacketOut(payload, **metadata)])
 
+    def _on_lost(self, switch: fy.Switch) -> None:
+        self._configured.discard(switch.name)
+        self._prepared.discard(switch.name)
+
     async def _on_ready(self, switch: fy.Switch) -> None:
-        result = await self.sync(switch.name)
-        for digest_id in self.handlers.digest_ids:
-            # One digest per list, sent at once: notifications must not wait for batching.
-            entry = fy.P4DigestEntry(digest_id, max_list_size=1, max_timeout_ns=0)
-            await switch.write([+entry], warn_only=True)  # exists already after a reconnect
-            if self.handlers.digest:
-                switch.create_task(self._pump_digests(switch, digest_id))
+        self._configured.add(switch.name)
         if self.handlers.packet_in:
             switch.create_task(self._pump_packets(switch))
+            # The new task opens its PacketIn queue on its first step, which runs now: FNs
+            # punted while the sync below runs are queued instead of dropped by finsy.
+            await asyncio.sleep(0)
+        result = await self.sync(switch.name)
+        await self._subscribe_digests(switch)
+        if self.handlers.digest:
+            for digest_id in self.handlers.digest_ids:
+                switch.create_task(self._pump_digests(switch, digest_id))
         if self.handlers.ready:
             await self.handlers.ready(switch.name, result)
+        if self._primary(switch.name):
+            self._prepared.add(switch.name)
+
+    async def _subscribe_digests(self, switch: fy.Switch) -> None:
+        """One digest per list, sent at once (notifications must not wait for batching):
+        INSERT where the switch has no subscription, MODIFY where it differs (it survives a
+        controller restart), nothing where it is already right."""
+        if not self.handlers.digest_ids:
+            return
+        reader = cast(AsyncIterator[fy.P4DigestEntry], switch.read(fy.P4DigestEntry()))
+        have = {e.digest_id: e async for e in reader}
+        updates = []
+        for digest_id in self.handlers.digest_ids:
+            entry = fy.P4DigestEntry(digest_id, max_list_size=1, max_timeout_ns=0)
+            current = have.get(digest_id)
+            if current is None:
+                updates.append(+entry)
+            elif current.encode(switch.p4info) != entry.encode(switch.p4info):
+                updates.append(~entry)
+        if updates:
+            await switch.write(updates)
 
     async def _pump_packets(self, switch: fy.Switch) -> None:
         assert self.handlers.packet_in is not None

@@ -295,7 +295,20 @@ class ControllerService:
     # -- events from the switches ------------------------------------------------------------
 
     async def _on_ready(self, switch: str, plan: Plan) -> None:
+        """Reconciled: disarm liveness before this controller's probes start on the switch."""
+        await self.fleet.write(switch, self._disarm_liveness(switch))
         self.events.record("switch_ready", switch=switch, reconciled=plan.summary())
+
+    def _disarm_liveness(self, switch: str) -> list[fy.P4RegisterEntry]:
+        """`probe_last_rx` = 0 ("never heard": not armed) on every link port. While no
+        controller probed (a restart), the last probe heard on every port grew old: without
+        this, the first probe sent would declare every link dead. A port is armed again by the
+        first probe it hears (docs/p4-design.md, "Liveness across controller restarts")."""
+        return [
+            fy.P4RegisterEntry("probe_last_rx", index=port, data=0)
+            for port, neighbour in sorted(self.topology.port_map(switch).items())
+            if neighbour.link is not None
+        ]
 
     async def _on_packet_in(self, switch: str, packet: fy.P4PacketIn) -> None:
         await self.handle_frame(switch, packet.payload, int(packet.metadata.get("ingress_port", 0)))

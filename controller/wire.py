@@ -191,6 +191,15 @@ class PacketInReason(IntEnum):
     FN = 1
 
 
+class Ecn(IntEnum):
+    """IPv4 ECN codepoints (RFC 3168); switches mark ECT packets CE above the queue threshold."""
+
+    NOT_ECT = 0
+    ECT1 = 1
+    ECT0 = 2
+    CE = 3
+
+
 class StatusLevel(IntEnum):
     """`level` of the status digest: which side of the load thresholds a port is on."""
 

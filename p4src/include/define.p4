@@ -59,6 +59,12 @@ const bit<16> UDP_PORT_FN     = FN_UDP_PORT;
 const ipv4_addr_t IPV4_LIMITED_BROADCAST = 0xffffffff;
 const mac_addr_t  MAC_BROADCAST          = 0xffffffffffff;
 
+/* ---- IPv4 ECN codepoints (RFC 3168; Ecn) -------------------------------------------- */
+const bit<2> ECN_NOT_ECT = 0;
+const bit<2> ECN_ECT1    = 1;
+const bit<2> ECN_ECT0    = 2;
+const bit<2> ECN_CE      = 3;
+
 /* ---- header versions and lengths ----------------------------------------------------- */
 const bit<4> SEM_VERSION   = 1;
 const bit<4> FN_VERSION    = 1;

@@ -235,10 +235,12 @@ struct fn_md_t {
     @field_list(FL_FN) l4_port_t   flow_dport;
     @field_list(FL_FN) bit<8>      flow_proto;
     @field_list(FL_FN) bit<24>     flow_qp;
-    /* a relayed FN keeps its originator's identity, sequence and time */
+    /* One number per event, shared by every copy: allocated once in ingress (NotifyIngress)
+       or by Congestion in egress; a relayed FN keeps its originator's. */
+    @field_list(FL_FN) bit<32>     sequence;
+    /* a relayed FN keeps its originator's identity and time */
     @field_list(FL_FN) bit<1>      relay;
     @field_list(FL_FN) node_id_t   relay_originator;
-    @field_list(FL_FN) bit<32>     relay_sequence;
     @field_list(FL_FN) timestamp_t relay_timestamp;
     @field_list(FL_FN) bit<8>      relay_key_id;  /* hop_limit is not tagged: the tag travels on */
     @field_list(FL_FN) bit<64>     relay_auth_tag;

@@ -44,6 +44,7 @@ control FantelIngress(inout headers_t hdr,
     FastReroute() fast_reroute;
     ReservationMeters() reservations;
     Status() status;
+    NotifyIngress() notify;
 
     apply {
         lookup_md_init.apply(hdr, md, standard_md);
@@ -64,6 +65,7 @@ control FantelIngress(inout headers_t hdr,
             reservations.apply(hdr, md, standard_md);
             status.apply(hdr, md, standard_md);
         }
+        notify.apply(md);
     }
 }
 

@@ -1,6 +1,8 @@
 """A minimal in-process P4Runtime server for controller tests: it records writes and reads,
 answers reads from what it stored (wildcards; default entries and register cells one by one,
 as P4Runtime 9.1 asks), arbitrates by election id, and lets a test inject PacketIns and digests.
+Like a real target it refuses reads and writes before a pipeline is set; a test can hold the
+pipeline push (`pipeline_gate`) and have PacketIns sent when the next Read arrives (`on_read`).
 
 Not a switch: no pipeline semantics, no P4Info validation (the programming tests encode every
 entity against the real P4Info instead).
@@ -26,6 +28,11 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
         self.writes: list[p4r.WriteRequest] = []
         self.reads: list[p4r.ReadRequest] = []
         self.packet_outs: list[p4r.PacketOut] = []
+        #: Writes and packet-outs in arrival order.
+        self.timeline: list[p4r.WriteRequest | p4r.PacketOut] = []
+        self.digests: dict[int, p4r.DigestEntry] = {}
+        self.pipeline_gate: asyncio.Event | None = None
+        self.on_read: list[p4r.StreamMessageResponse] = []
         self._streams: list[asyncio.Queue[p4r.StreamMessageResponse]] = []
         self.server: grpc.aio.Server | None = None
         self.address = ""
@@ -60,8 +67,11 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
     async def SetForwardingPipelineConfig(
         self, request: p4r.SetForwardingPipelineConfigRequest, context: grpc.aio.ServicerContext
     ) -> p4r.SetForwardingPipelineConfigResponse:
+        if self.pipeline_gate is not None:
+            await self.pipeline_gate.wait()
         self.config = request.config
         self.entities.clear()
+        self.digests.clear()
         return p4r.SetForwardingPipelineConfigResponse()
 
     async def GetForwardingPipelineConfig(
@@ -75,10 +85,14 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
     async def Write(
         self, request: p4r.WriteRequest, context: grpc.aio.ServicerContext
     ) -> p4r.WriteResponse:
+        if self.config is None:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, _NO_PIPELINE)
         self.writes.append(request)
+        self.timeline.append(request)
         for update in request.updates:
             kind = update.entity.WhichOneof("entity")
             if kind == "digest_entry":
+                await self._write_digest(update, context)
                 continue
             key = entity_key(update.entity)
             if update.type == p4r.Update.INSERT and key in self.entities:
@@ -93,7 +107,12 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
     async def Read(
         self, request: p4r.ReadRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[p4r.ReadResponse]:
+        if self.config is None:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, _NO_PIPELINE)
         self.reads.append(request)
+        for message in self.on_read:
+            self.inject(message)
+        self.on_read = []
         entities: list[p4r.Entity] = []
         for wanted in request.entities:
             kind = wanted.WhichOneof("entity")
@@ -105,6 +124,12 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
                 cell = wanted.register_entry
                 key = ("register_entry", cell.register_id, cell.index.index)
                 entities += [self.entities[key]] if key in self.entities else []
+            elif kind == "digest_entry":
+                entities += [
+                    p4r.Entity(digest_entry=d)
+                    for i, d in sorted(self.digests.items())
+                    if wanted.digest_entry.digest_id in (0, i)
+                ]
             elif kind == "table_entry":  # wildcard reads never return default entries
                 entities += [
                     _as_read(e, wanted.table_entry)
@@ -116,6 +141,18 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
             else:
                 entities += [e for e in self.entities.values() if e.WhichOneof("entity") == kind]
         yield p4r.ReadResponse(entities=entities)
+
+    async def _write_digest(self, update: p4r.Update, context: grpc.aio.ServicerContext) -> None:
+        entry = update.entity.digest_entry
+        exists = entry.digest_id in self.digests
+        if update.type == p4r.Update.INSERT and exists:
+            await context.abort(grpc.StatusCode.ALREADY_EXISTS, f"digest {entry.digest_id}")
+        if update.type != p4r.Update.INSERT and not exists:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"digest {entry.digest_id}")
+        if update.type == p4r.Update.DELETE:
+            del self.digests[entry.digest_id]
+        else:
+            self.digests[entry.digest_id] = entry
 
     async def StreamChannel(
         self,
@@ -135,6 +172,7 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
                     queue.put_nowait(reply)
                 elif which == "packet":
                     self.packet_outs.append(message.packet)
+                    self.timeline.append(message.packet)
 
         reader = asyncio.create_task(pump())
         try:
@@ -143,6 +181,9 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
         finally:
             reader.cancel()
             self._streams.remove(queue)
+
+
+_NO_PIPELINE = "No forwarding pipeline config set for this device"
 
 
 def _as_read(stored: p4r.Entity, request: p4r.TableEntry) -> p4r.Entity:

@@ -12,14 +12,21 @@ from controller.wire import FN, FnFiveTuple, FnType, MetricKind, ObjectKind, Wir
 PORT = ObjectRef(ObjectKind.PORT, (1 << 16) | 3)
 
 
-def frame(fn_type: FnType, sequence: int, *, originator: int = 7, lifetime: int = 50) -> bytes:
+def frame(
+    fn_type: FnType,
+    sequence: int,
+    *,
+    originator: int = 7,
+    lifetime: int = 50,
+    object_id: int = PORT.id,
+) -> bytes:
     fn = FN(
         fn_type=fn_type,
         originator=originator,
         sequence=sequence,
         timestamp=1_000_000,
         object_kind=ObjectKind.PORT,
-        object_id=PORT.id,
+        object_id=object_id,
         metric_kind=MetricKind.QUEUE_DEPTH,
         metric_value=42,
         lifetime=lifetime,
@@ -100,6 +107,21 @@ def test_replayed_and_stale_sequences_are_ignored() -> None:
     assert state.active(Condition.FAILED) == {}
     # another originator has its own sequence space
     assert state.apply(note(FnType.FAILURE_DETECTED, 1, 1.4, originator=8)) is not None
+
+
+def test_events_about_other_objects_or_conditions_are_no_replays() -> None:
+    """Copies of a flood reach the controller through different neighbours: the recovery of
+    port 3 (sequence 12) may arrive after the detection on port 4 (13); and congestion FNs are
+    numbered apart from failure FNs (egress and ingress of the originator)."""
+    other = (1 << 16) | 4
+    state = SoftState()
+    state.apply(note(FnType.FAILURE_DETECTED, 11, 1.0, lifetime=1000))
+    state.apply(note(FnType.FAILURE_DETECTED, 13, 1.1, lifetime=1000, object_id=other))
+    change = state.apply(note(FnType.FAILURE_RECOVERED, 12, 1.2))
+    assert change is not None and change.target == PORT and not change.active
+    assert state.apply(note(FnType.CONGESTION_DETECTED, 2, 1.3, lifetime=1000)) is not None
+    assert state.replays == 0
+    assert set(state.active(Condition.FAILED)) == {ObjectRef(ObjectKind.PORT, other)}
 
 
 def test_sequence_wraps_around() -> None:

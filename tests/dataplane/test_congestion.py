@@ -11,19 +11,23 @@ with packet 5 at t0 + 500 us and reports depth 4.
 from __future__ import annotations
 
 import pytest
+from scapy.layers.inet import IP
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 
-from controller.wire import FN, SEM, ElemFormat, FnType, MetricKind, TrafficClass, insert_sem
+from controller.wire import FN, SEM, Ecn, ElemFormat, FnType, MetricKind, TrafficClass, insert_sem
 from softswitch.switch import Switch
 from tests.dataplane.fabric import (
+    ECN_MARKED_COUNTER,
     FN_RATE_LIMITED_COUNTER,
     FN_TX_COUNTER,
     HOST_A_PORT,
+    HOST_B_MAC,
     HOST_B_PORT,
     NODE,
     congestion_fn,
     congestion_thresholds,
+    forwarded,
     now_us,
     quantize_thresholds,
     roce,
@@ -180,3 +184,35 @@ def test_no_fn_below_the_threshold_or_for_unmonitored_ports(congestible: Switch)
     to_sender, delivered = offer(sw, [bytes(roce())], 7)  # depth behind packets stays < 4
     assert to_sender == []
     assert delivered == 4
+
+
+def with_ecn(pkt: Packet, ecn: Ecn) -> Packet:
+    marked = Ether(bytes(pkt))
+    marked[IP].tos = (marked[IP].tos & 0xFC) | ecn
+    marked[IP].chksum = None
+    return Ether(bytes(marked))
+
+
+def test_ecn_capable_packets_above_the_threshold_leave_marked_ce(congestible: Switch) -> None:
+    """Packet i (of 12, one per 50 us into a 100 us port) leaves with min(12, 2 (i - 1)) - i
+    packets behind it: depth >= 4 for packets 6, 7 and 8. The ECN-capable ones among them (7 and
+    8) leave marked CE, checksum updated; packet 6 is not ECT and is not marked."""
+    sw = congestible
+    ect0, ect1 = with_ecn(roce(sport=1), Ecn.ECT0), with_ecn(roce(sport=2), Ecn.ECT1)
+    not_ect = roce(sport=3)
+    sent = [ect0, ect1, not_ect] * 4
+    delivered: list[bytes] = []
+    for pkt in sent:
+        sw.inject(HOST_A_PORT, bytes(pkt))
+        sw.advance(OFFER_GAP_US * 1000)
+        delivered += [out for port, out in sw.take_outputs() if port == HOST_B_PORT]
+    while sw.traffic.depth(HOST_B_PORT):
+        sw.advance(1_000_000_000 // RATE_PPS)
+        delivered += [out for port, out in sw.take_outputs() if port == HOST_B_PORT]
+    expected = []
+    for i, pkt in enumerate(sent, 1):
+        if i in (7, 8):
+            pkt = with_ecn(pkt, Ecn.CE)
+        expected.append(forwarded(pkt, smac=NODE.node_mac, dmac=HOST_B_MAC))
+    assert delivered == expected
+    assert sw.counter_read(ECN_MARKED_COUNTER, 0)[0] == 2

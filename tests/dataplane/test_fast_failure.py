@@ -19,6 +19,7 @@ from tests.dataplane.fabric import (
     CPU_PORT,
     FN_DROP_COUNTER,
     FN_RX_COUNTER,
+    FN_TX_COUNTER,
     HOST_A_PORT,
     NODE,
     REMOTE_DOWN_UNTIL,
@@ -110,7 +111,7 @@ def test_dead_primary_is_bypassed_in_the_data_plane_and_flooded(armed: Switch) -
         assert data == port_fn(
             FnType.FAILURE_DETECTED,
             port=3,
-            sequence=Ether(data)[FN].sequence,  # see test_flood_copies_share_one_sequence
+            sequence=1,
             timestamp=detected_at,
             metric_kind=MetricKind.SILENCE_TIME,
             metric_value=detected_at - t0,
@@ -142,11 +143,6 @@ def _detect_port_3_failure(sw: Switch) -> list[tuple[int, bytes]]:
     return [(port, data) for port, data in sent if FN in Ether(data)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="P4: NotifyEgress numbers each replica of a flood separately; fn_md_t (headers.p4, "
-    "issue 8's file) needs a preserved sequence allocated once per event in ingress",
-)
 def test_flood_copies_share_one_sequence(armed: Switch) -> None:
     floods = _detect_port_3_failure(armed)
     assert [Ether(data)[FN].sequence for _, data in floods] == [1, 1]
@@ -163,7 +159,7 @@ def test_probe_after_failure_floods_recovery_and_restores_the_primary(armed: Swi
         assert data == port_fn(
             FnType.FAILURE_RECOVERED,
             port=3,
-            sequence=Ether(data)[FN].sequence,
+            sequence=2,  # one number per event: detection 1, recovery 2
             timestamp=now_us(sw),
             metric_kind=MetricKind.NONE,
             metric_value=0,
@@ -181,6 +177,36 @@ def test_packet_out_probe_on_a_dead_port_detects_and_still_leaves(armed: Switch)
     ports = sorted(port for port, _ in sent)
     assert ports == [3, 4, 5]  # the probe itself (how the link recovers) + the FN flood
     assert [Ether(d)[FN].fn_type for p, d in sent if p != 3] == [FnType.FAILURE_DETECTED] * 2
+
+
+def test_a_port_that_stays_dead_is_reported_again_every_half_lifetime(armed: Switch) -> None:
+    """Receivers expire FAILURE_DETECTED after its lifetime: while the port stays dead, the next
+    check at least half a lifetime after the last report floods it again (a new event)."""
+    sw = armed
+    t0 = now_us(sw)
+    _detect_port_3_failure(sw)
+    first_report = now_us(sw)
+    half_lifetime_us = NODE.fn_lifetime_ms * 1000 // 2
+    keep_port_4_alive(sw, first_report + half_lifetime_us - 1)
+    sw.inject(CPU_PORT, packet_out(3, probe_frame(interval=INTERVAL_US)))
+    assert [port for port, _ in sw.take_outputs()] == [3]  # the probe only: too early
+    keep_port_4_alive(sw, first_report + half_lifetime_us)
+    sw.inject(CPU_PORT, packet_out(3, probe_frame(interval=INTERVAL_US)))
+    sent = sw.take_outputs()
+    assert sorted(port for port, _ in sent) == [3, 4, 5]
+    for _, data in (s for s in sent if s[0] != 3):
+        assert data == port_fn(
+            FnType.FAILURE_DETECTED,
+            port=3,
+            sequence=2,
+            timestamp=first_report + half_lifetime_us,
+            metric_kind=MetricKind.SILENCE_TIME,
+            metric_value=first_report + half_lifetime_us - t0,
+            lifetime=NODE.fn_lifetime_ms,
+        )
+    # Data packets check the port as well, and the refresh restarts the half lifetime.
+    remote_traffic(sw, psn=4)
+    assert sw.counter_read(FN_TX_COUNTER, FnType.FAILURE_DETECTED)[0] == 4  # 2 events x 2 copies
 
 
 def _remote_fn(fn_type: FnType, sequence: int, hop_limit: int = 2) -> bytes:

@@ -84,10 +84,10 @@ class E2eSettings:
     #: switches and the controller share two cores.
     probe_interval: str = "50ms"
     probe_multiplier: int = 3
-    #: How long a failure or congestion lasts without a refresh. The data plane announces a
-    #: failure once (then FAILURE_RECOVERED when probes return), so the default 200 ms would
-    #: bring a dead link back into TE before the test can look (see the xfail test).
-    fn_lifetime: str = "2s"
+    #: How long a failure or congestion lasts without a refresh. The data plane refreshes a
+    #: failure every half lifetime (on the next probe), so the lifetime must exceed twice the
+    #: probe interval plus the FN's way to the controller through five Python switches.
+    fn_lifetime: str = "1s"
     probes: bool = True
 
 

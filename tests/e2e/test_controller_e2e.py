@@ -159,13 +159,6 @@ async def test_failure_fn_reroutes_around_the_link_and_traffic_flows(
     assert next_id(fabric, "a1") in (await groups_using(fabric, controller, UPLINK))["e1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="p4src fast_reroute floods FAILURE_DETECTED once per failure and never refreshes it, "
-    "while the controller's soft state expires after the FN lifetime (docs/wire-format.md "
-    "'Soft state'): a link that stays down is back in TE after `fn.lifetime`",
-)
 async def test_a_link_that_stays_down_stays_out_of_te(
     fabric: Fabric, controller: RunningController
 ) -> None:
@@ -188,7 +181,8 @@ async def test_a_link_that_stays_down_stays_out_of_te(
 
 
 async def fn_sequence(fabric: Fabric, controller: RunningController, switch: str) -> int:
-    """The last FN sequence number `switch` used (register `fn_sequence`, docs/p4-design.md)."""
+    """The last sequence number `switch` gave a neighbour FN (register `fn_sequence` of
+    NotifyIngress, docs/p4-design.md)."""
     sw = fabric.switches[switch]
     entry = fy.P4RegisterEntry("fn_sequence", index=0).encode(controller.schema)
     client = P4RuntimeClient(sw.address, sw.device_id)
@@ -381,13 +375,6 @@ async def test_controller_restart_reconciles_without_duplicates_or_missing_entri
         assert not diff, f"{switch} changed across the restart: {diff}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="after a controller restart the first probe on every port finds the last probe "
-    "heard older than interval x multiplier (nobody probed during the restart), so every switch "
-    "floods FAILURE_DETECTED for every link and TE re-solves with links that never failed",
-)
 async def test_a_controller_restart_reports_no_false_failures(
     fabric: Fabric, controllers: Controllers
 ) -> None:

@@ -7,6 +7,7 @@ import random
 from ipaddress import IPv4Address
 from typing import Any
 
+import finsy as fy
 from scapy.layers.inet import IP
 from scapy.layers.l2 import Ether
 
@@ -137,6 +138,27 @@ def test_affinity_rewrites_destination_to_a_healthy_endpoint_per_flow(sw: Switch
     for sport in chosen:
         [out] = send(sw, sem_packet(sem, dst="10.9.255.255", sport=sport))
         assert Ether(out)[IP].dst != "10.9.0.2"
+
+
+def test_a_weighted_pool_spreads_flows_that_differ_only_in_source_port(sw: Switch) -> None:
+    """A 3:1 group: the selector's hash modulo 4 needs bits 0 and 1 to vary with the UDP source
+    port (with crc16, bit 1 does not, and every flow went to the first endpoint)."""
+    entities = affinity_pool_entities(
+        4, tenant_id=7, affinity_kind=AffinityKind.GPU, healthy_endpoints=POOL[:2]
+    )
+    [first, second] = [e for e in entities if isinstance(e, fy.P4ActionProfileMember)]
+    weighted = fy.P4ActionProfileGroup(
+        "endpoint_selector",
+        group_id=4,
+        members=[fy.P4Member(first.member_id, weight=3), fy.P4Member(second.member_id, weight=1)],
+    )
+    apply(sw, [e if not isinstance(e, fy.P4ActionProfileGroup) else weighted for e in entities])
+    sem = SEM(tclass=TrafficClass.ACTIVATION, tenant_id=7, affinity_kind=AffinityKind.GPU)
+    flows = dict.fromkeys(POOL[:2], 0)
+    for sport in range(49152, 49152 + 64):
+        [out] = send(sw, sem_packet(sem, dst="10.9.255.255", sport=sport))
+        flows[Ether(out)[IP].dst] += 1
+    assert 36 <= flows[POOL[0]] <= 60 and flows[POOL[1]] >= 4, flows  # 48:16 expected
 
 
 def test_other_task_or_affinity_is_not_steered(sw: Switch) -> None:

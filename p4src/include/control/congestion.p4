@@ -6,7 +6,12 @@
  * to the flow's sender (NotifyEgress); when both fall below the low thresholds again a
  * CONGESTION_CLEARED follows. At most one FN per flow per fn_min_interval us (register-based).
  * The copy goes out of the port the data packet arrived on: clone session
- * FN_PORT_SESSION_BASE + ingress_port, which the controller maps to that port.
+ * FN_PORT_SESSION_BASE + ingress_port, which the controller maps to that port. These FNs are
+ * numbered here (sender_fn_sequence), apart from the ones ingress originates.
+ *
+ * ECN (RFC 3168): above the same high threshold, an ECN-capable IPv4 packet (ECT(0) or ECT(1))
+ * of any kind leaves marked CE, so RoCEv2 receivers echo it as CNPs; the deparser recomputes
+ * the IPv4 checksum. Not-ECT packets are left alone, and marking is never rate limited.
  */
 #ifndef __FANTEL_CONGESTION__
 #define __FANTEL_CONGESTION__
@@ -19,6 +24,9 @@ control Congestion(inout headers_t hdr,
     register<bit<1>>(CONGESTION_STATE_SLOTS) congested;
     /* Time of the last FN sent for a flow; index flow hash modulo FN_RATE_SLOTS. */
     register<timestamp_t>(FN_RATE_SLOTS) last_fn_time;
+    /* Sequence of this switch's congestion FNs (one per FN, the controller's copy shares it). */
+    register<bit<32>>(1) sender_fn_sequence;
+    counter(1, CounterType.packets) ecn_marked_counter;
     counter(256, CounterType.packets) fn_generated_counter;   /* index: FN type */
     counter(1, CounterType.packets) fn_rate_limited_counter;
     direct_counter(CounterType.packets) congestion_thresholds_counter;
@@ -29,6 +37,7 @@ control Congestion(inout headers_t hdr,
     bit<32> sojourn_low = 0;
     bit<1> was_congested = 0;
     timestamp_t last_sent = 0;
+    bit<32> sequence = 0;
 
     action set_thresholds(bit<19> qdepth_hi, bit<19> qdepth_lo,
                           bit<32> sojourn_hi_us, bit<32> sojourn_lo_us) {
@@ -51,15 +60,22 @@ control Congestion(inout headers_t hdr,
     }
 
     apply {
-        /* RoCEv2 flows, with or without SEM; FNs themselves never trigger FNs. */
-        if (!hdr.bth.isValid() || !congestion_thresholds.apply().hit) {
+        if (!hdr.ipv4.isValid() || !congestion_thresholds.apply().hit) {
+            return;
+        }
+        bool above = standard_md.deq_qdepth >= qdepth_high
+                     || standard_md.deq_timedelta >= sojourn_high;
+        if (above && (hdr.ipv4.ecn == ECN_ECT0 || hdr.ipv4.ecn == ECN_ECT1)) {
+            hdr.ipv4.ecn = ECN_CE;
+            ecn_marked_counter.count(0);
+        }
+        /* FNs: RoCEv2 flows, with or without SEM; FNs themselves never trigger FNs. */
+        if (!hdr.bth.isValid()) {
             return;
         }
         bit<32> state_slot = ((bit<32>)standard_md.egress_port * TCLASS_COUNT
                               + (bit<32>)md.lkp.tclass) & (CONGESTION_STATE_SLOTS - 1);
         congested.read(was_congested, state_slot);
-        bool above = standard_md.deq_qdepth >= qdepth_high
-                     || standard_md.deq_timedelta >= sojourn_high;
         bool below = standard_md.deq_qdepth < qdepth_low
                      && standard_md.deq_timedelta < sojourn_low;
         bit<8> fn_type = 0;
@@ -83,6 +99,10 @@ control Congestion(inout headers_t hdr,
         }
         last_fn_time.write(rate_slot, standard_md.egress_global_timestamp);
         fn_generated_counter.count((bit<32>)fn_type);
+        sender_fn_sequence.read(sequence, 0);
+        sequence = sequence + 1;
+        sender_fn_sequence.write(0, sequence);
+        md.fn.sequence = sequence;
 
         md.fn.fn_type = fn_type;
         md.fn.object_kind = FN_OBJ_PORT;

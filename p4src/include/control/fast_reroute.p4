@@ -9,8 +9,10 @@
  *   It is evaluated whenever a packet is about to use p (data) or a probe is sent on p, since
  *   BMv2 has no timers. A dead primary, or a next hop whose remote object is down, is replaced
  *   by the precomputed backup next hop at once, in the data plane.
- * - First detection floods a FAILURE_DETECTED FN to the neighbours (hop limit from
- *   switch_config); received failure FNs mark the watched remote object down until their
+ * - Detection floods a FAILURE_DETECTED FN to the neighbours (hop limit from switch_config)
+ *   and refreshes it while the port stays dead: a check more than half the FN lifetime after
+ *   the last report floods it again, so receivers' soft state never expires under a failure
+ *   that lasts. Received failure FNs mark the watched remote object down until their
  *   lifetime ends or a FAILURE_RECOVERED arrives, and are relayed while hop_limit > 1.
  */
 #ifndef __FANTEL_FAST_REROUTE__
@@ -22,7 +24,8 @@ control FastReroute(inout headers_t hdr,
 
     register<timestamp_t>(PORT_COUNT) probe_last_rx;
     register<bit<32>>(PORT_COUNT) probe_tx_seq;
-    register<bit<1>>(PORT_COUNT) port_reported_failed;
+    /* Time FAILURE_DETECTED was last flooded for the port; 0 = not reported (alive). */
+    register<timestamp_t>(PORT_COUNT) port_reported_failed;
     register<timestamp_t>(WATCH_SLOTS) remote_down_until;
     register<bit<32>>(ORIGINATOR_SLOTS) fn_last_seq;
 
@@ -36,7 +39,7 @@ control FastReroute(inout headers_t hdr,
     timestamp_t timeout = 0;
     timestamp_t last_rx = 0;
     timestamp_t down_until = 0;
-    bit<1> reported = 0;
+    timestamp_t reported = 0;
     bit<32> seq = 0;
     PortId_t check_port = 0;
     PortId_t failed_port = 0;
@@ -128,7 +131,7 @@ control FastReroute(inout headers_t hdr,
             /* Probe rx: the neighbour on this port is alive. */
             probe_last_rx.write((bit<32>)standard_md.ingress_port, md.lkp.now);
             port_reported_failed.read(reported, (bit<32>)standard_md.ingress_port);
-            if (reported == 1) {
+            if (reported != 0) {
                 port_reported_failed.write((bit<32>)standard_md.ingress_port, 0);
                 flood_fn(FN_TYPE_FAILURE_RECOVERED, (md.fn.node_id << 16) | (bit<32>)standard_md.ingress_port,
                          FN_METRIC_NONE, 0, 0, standard_md.ingress_port);
@@ -167,7 +170,7 @@ control FastReroute(inout headers_t hdr,
                 md.fn.dst_mac = MAC_BROADCAST;
                 md.fn.relay = 1;
                 md.fn.relay_originator = hdr.fn.originator;
-                md.fn.relay_sequence = hdr.fn.sequence;
+                md.fn.sequence = hdr.fn.sequence;
                 md.fn.relay_timestamp = hdr.fn.timestamp;
                 md.fn.relay_key_id = hdr.fn.key_id;
                 md.fn.relay_auth_tag = hdr.fn.auth_tag;
@@ -200,8 +203,10 @@ control FastReroute(inout headers_t hdr,
         }
         if (primary_dead) {
             port_reported_failed.read(reported, (bit<32>)check_port);
-            if (reported == 0) {
-                port_reported_failed.write((bit<32>)check_port, 1);
+            /* Refresh after half the lifetime (ms -> us: x 1000 / 2). */
+            if (reported == 0
+                    || md.lkp.now - reported >= (timestamp_t)md.cfg.fn_lifetime * 500) {
+                port_reported_failed.write((bit<32>)check_port, md.lkp.now);
                 flood_fn(FN_TYPE_FAILURE_DETECTED, (md.fn.node_id << 16) | (bit<32>)check_port,
                          FN_METRIC_SILENCE_TIME, (bit<32>)(md.lkp.now - last_rx),
                          md.cfg.fn_lifetime, check_port);

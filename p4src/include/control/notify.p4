@@ -1,7 +1,10 @@
 /*
  * Turns FN clones (I2E from FastReroute/Status, E2E from Congestion) into FN packets
  * (docs/wire-format.md section 2) from the preserved fn_md_t, and truncates the original
- * payload away. All locally originated FNs share one sequence counter. They are tagged with the
+ * payload away. The sequence comes with the clone (md.fn.sequence): every copy of one event
+ * carries the same number. NotifyIngress allocates it, once per event, for the FNs ingress
+ * originates (failure, recovery, status); Congestion allocates its own in egress, where
+ * congestion is seen (a register cannot be shared by ingress and egress). FNs are tagged with the
  * key of fn_signing (HalfSipHash-2-4, docs/wire-format.md 2.2) unless its key id is 0; relayed
  * FNs keep their originator's key id and tag (hop_limit is not covered by the tag).
  * A unicast FN (congestion, to the flow's sender) is also cloned E2E to FN_CPU_SESSION once
@@ -11,16 +14,28 @@
 #ifndef __FANTEL_NOTIFY__
 #define __FANTEL_NOTIFY__
 
+/* Last in ingress: numbers the FN clone this packet carries, if ingress originated one. BMv2
+   copies the preserved field list at the end of ingress, so the number reaches every replica. */
+control NotifyIngress(inout local_md_t md) {
+    register<bit<32>>(1) fn_sequence;
+
+    apply {
+        if (md.fn_cloned && md.fn.relay == 0) {
+            fn_sequence.read(md.fn.sequence, 0);
+            md.fn.sequence = md.fn.sequence + 1;
+            fn_sequence.write(0, md.fn.sequence);
+        }
+    }
+}
+
 control NotifyEgress(inout headers_t hdr,
                      inout local_md_t md,
                      inout standard_metadata_t standard_md) {
 
     HalfSipHash64() halfsiphash;
     FnTagMessage() fn_message;
-    register<bit<32>>(1) fn_sequence;
     counter(256, CounterType.packets_and_bytes) fn_tx_counter;   /* index: FN type */
 
-    bit<32> sequence = 0;
     bit<16> fn_len = FN_FIXED_LEN;
     bit<8> signing_key_id = 0;
     bit<32> signing_k0 = 0;
@@ -51,14 +66,6 @@ control NotifyEgress(inout headers_t hdr,
             mark_to_drop(standard_md);   /* a flood copy never goes back where the news came from */
             return;
         }
-        if (md.fn.relay == 1) {
-            sequence = md.fn.relay_sequence;
-        } else {
-            fn_sequence.read(sequence, 0);
-            sequence = sequence + 1;
-            fn_sequence.write(0, sequence);
-        }
-
         hdr.probe.setInvalid();
         hdr.sem.setInvalid();
         hdr.sem_moe.setInvalid();
@@ -78,7 +85,7 @@ control NotifyEgress(inout headers_t hdr,
         hdr.fn.hop_limit = md.fn.hop_limit;
         hdr.fn.params = md.fn.params;
         hdr.fn.originator = md.fn.node_id;
-        hdr.fn.sequence = sequence;
+        hdr.fn.sequence = md.fn.sequence;
         hdr.fn.timestamp = standard_md.egress_global_timestamp;
         if (md.fn.relay == 1) {
             hdr.fn.originator = md.fn.relay_originator;

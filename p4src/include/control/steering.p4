@@ -4,6 +4,7 @@
  * selector over the pool's healthy endpoints (the controller keeps only healthy members in the
  * group), hashed on the 5-tuple so a flow stays on one endpoint. The chosen endpoint's address
  * replaces the IPv4 destination before routing; the next hop rewrites the MACs as usual.
+ * crc32, as forwarding.p4: crc16 ignores bit 1 of the UDP source port, which skews groups.
  */
 #ifndef __FANTEL_STEERING__
 #define __FANTEL_STEERING__
@@ -12,7 +13,7 @@ control Steering(inout headers_t hdr,
                  inout local_md_t md,
                  inout standard_metadata_t standard_md) {
 
-    action_selector(HashAlgorithm.crc16, ENDPOINT_SELECTOR_SIZE, ENDPOINT_SELECTOR_WIDTH)
+    action_selector(HashAlgorithm.crc32, ENDPOINT_SELECTOR_SIZE, ENDPOINT_SELECTOR_WIDTH)
         endpoint_selector;
     direct_counter(CounterType.packets_and_bytes) affinity_pools_counter;
     direct_counter(CounterType.packets_and_bytes) pool_endpoints_counter;
