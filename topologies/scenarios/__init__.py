@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from topologies.scenarios import failure, inference, remote_access
+from topologies.scenarios import failure, inference, remote_access, split_learning
 
 SCENARIOS: dict[str, ModuleType] = {
     "failure": failure,
     "inference": inference,
     "remote-access": remote_access,
+    "split-learning": split_learning,
 }
 
 

@@ -17,7 +17,7 @@ from topologies.traffic.flows import CnpEcho, FlowSpec, ReceiverJob, ResolvedFlo
 from topologies.traffic.fnmon import FnMonitor
 
 TRAFFIC = [sys.executable, "-m", "topologies.traffic"]
-RECEIVER_READY_S = 15.0
+PROCESS_READY_S = 30.0
 DRAIN_S = 0.5
 
 
@@ -103,12 +103,14 @@ def run_flows(
     start_in_s: float = 1.0,
     cnp_echo: tuple[float, float] | None = None,
 ) -> FlowRunHandle:
-    """Start receivers, then senders; flows start `start_in_s` from now (shared epoch).
+    """Start receivers and senders; once all are ready, flows start `start_in_s` later (the
+    shared epoch, handed over through a go file: `SenderJob.go`).
     `cnp_echo` (mark delay us, min interval s): receivers echo congestion as CNPs."""
     flows = resolve_flows(ctx.testbed, specs)
     out = ctx.run.path / "traffic"
     out.mkdir(exist_ok=True)
-    epoch_ns = time.time_ns() + int(start_in_s * 1e9)
+    go = out / f"{tag}.go"
+    planned_ns = time.time_ns() + int(start_in_s * 1e9)  # replaced by the go file's epoch
     receivers = {}
     for dst in sorted({host for f in flows for host in f.spec.receivers}):
         job = ReceiverJob(
@@ -116,28 +118,39 @@ def run_flows(
             flows={f.flow_id: f.spec.name for f in flows if dst in f.spec.receivers},
             result=str(out / f"{tag}-recv-{dst}.json"),
             ready=str(out / f"{tag}-recv-{dst}.ready"),
-            epoch_ns=epoch_ns,
+            epoch_ns=planned_ns,
             cnp=None if cnp_echo is None else _cnp_echo(ctx, dst, flows, *cnp_echo),
+            go=str(go),
         )
         receivers[dst] = (
             job,
             ctx.testbed.popen(dst, [*TRAFFIC, "recv", job.to_json()], f"{tag}-recv-{dst}.log"),
         )
-    ready_files = [Path(job.ready) for job, _ in receivers.values()]
-    if not wait_until(lambda: all(f.exists() for f in ready_files), RECEIVER_READY_S):
-        raise RuntimeError(f"a receiver did not start: see {ctx.run.logs}")
     senders = {}
     for src in sorted({f.spec.src for f in flows}):
         send_job = SenderJob(
             iface=ctx.testbed.host_plans[src].iface,
             flows=[f for f in flows if f.spec.src == src],
             result=str(out / f"{tag}-send-{src}.json"),
-            epoch_ns=epoch_ns,
+            epoch_ns=planned_ns,
+            ready=str(out / f"{tag}-send-{src}.ready"),
+            go=str(go),
         )
         senders[src] = (
             send_job,
             ctx.testbed.popen(src, [*TRAFFIC, "send", send_job.to_json()], f"{tag}-send-{src}.log"),
         )
+    # Every process must be able to send or receive before the schedule starts: on a loaded
+    # machine a Python process takes seconds to import scapy.
+    ready_files = [Path(job.ready) for job, _ in receivers.values()]
+    ready_files += [Path(job.ready) for job, _ in senders.values()]
+    if not wait_until(lambda: all(f.exists() for f in ready_files), PROCESS_READY_S):
+        missing = ", ".join(f.name for f in ready_files if not f.exists())
+        raise RuntimeError(f"traffic processes did not start ({missing}): see {ctx.run.logs}")
+    epoch_ns = time.time_ns() + int(start_in_s * 1e9)
+    tmp = go.with_suffix(".tmp")
+    tmp.write_text(str(epoch_ns))
+    tmp.replace(go)
     return FlowRunHandle(
         epoch_ns, receivers, senders, max(f.spec.start_s + f.spec.duration_s for f in flows)
     )

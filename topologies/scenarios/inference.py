@@ -37,6 +37,7 @@ from topologies.scenarios.shaped import (
     entity_roles,
     flow_figures,
     parked_uplink,
+    probes_outlast_queue,
     run_phase,
     series,
     silent_thresholds,
@@ -223,7 +224,11 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
             Phase(
                 "fantel",
                 notifications=True,
-                thresholds=depth_thresholds(testbed.thresholds, QUEUE_DEPTH // 3, QUANT_QDEPTH),
+                thresholds=probes_outlast_queue(
+                    depth_thresholds(testbed.thresholds, QUEUE_DEPTH // 3, QUANT_QDEPTH),
+                    QUEUE_DEPTH,
+                    BOTTLENECK_PPS,
+                ),
                 policy=fantel_policy(roles.aidc_hosts[-1]),
                 contract=fantel_contract(experts, topology),
                 prepare=prepare,

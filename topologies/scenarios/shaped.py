@@ -14,6 +14,7 @@ its second uplink for the run (down on the wire and in TE), so every entity flow
 from __future__ import annotations
 
 import json
+import math
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -121,6 +122,14 @@ def depth_thresholds(base: Thresholds, high: int, low: int) -> Thresholds:
         sojourn_high_s=NEVER_S,
         sojourn_low_s=NEVER_S,
     )
+
+
+def probes_outlast_queue(base: Thresholds, depth: int, pps: int) -> Thresholds:
+    """A liveness timeout longer than a full bottleneck queue takes to drain: probes are
+    packet-outs with priority 0, so they wait behind best-effort traffic at the bottleneck,
+    and a shorter timeout declares the congested uplink dead (false failure, reroute)."""
+    drain_intervals = math.ceil(depth / pps / base.probe_interval_s)
+    return replace(base, probe_multiplier=max(base.probe_multiplier, drain_intervals + 2))
 
 
 def silent_thresholds(base: Thresholds) -> Thresholds:

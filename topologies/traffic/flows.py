@@ -109,6 +109,11 @@ class SenderJob:
     result: str
     epoch_ns: int  # wall-clock time that flow start offsets count from
     bin_s: float = 0.1
+    #: Start handshake: the sender creates `ready` once it can send, then waits for `go`,
+    #: which holds the epoch (ns) that replaces `epoch_ns`. Processes that start slowly on a
+    #: loaded machine then still send their whole schedule.
+    ready: str = ""
+    go: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -135,6 +140,7 @@ class ReceiverJob:
     epoch_ns: int  # wall-clock time the time-series bins count from
     bin_s: float = 0.1
     cnp: CnpEcho | None = None
+    go: str = ""  # the epoch the senders were given (SenderJob.go) replaces `epoch_ns`
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -148,6 +154,14 @@ class ReceiverJob:
             cnp["dest_qps"] = {int(k): v for k, v in cnp["dest_qps"].items()}
             data["cnp"] = CnpEcho(**cnp)
         return cls(**data)
+
+
+def read_epoch(go: str) -> int | None:
+    """The epoch in a start-handshake file, None while it does not exist yet."""
+    try:
+        return int(Path(go).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def write_json(path: str | Path, data: Any) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from topologies.traffic.flows import CnpEcho, ReceiverJob, write_json
+from topologies.traffic.flows import CnpEcho, ReceiverJob, read_epoch, write_json
 from topologies.traffic.packets import AppPacket, cnp_frame, parse_app_packet
 from topologies.traffic.rawsock import open_packet_socket
 
@@ -175,6 +175,7 @@ class Receiver:
         sinks = [_udp_sink(port) for port in (4791, 4792, 5001)]
         Path(self.job.ready).touch()
         bin_ns = int(self.job.bin_s * 1e9)
+        epoch_pending = bool(self.job.go)  # data only flows once the go file exists
         try:
             while not self.stopping:
                 try:
@@ -188,6 +189,10 @@ class Receiver:
                     time.sleep(0.01)
                     continue
                 now_ns = time.time_ns()
+                if epoch_pending:
+                    epoch = read_epoch(self.job.go)
+                    if epoch is not None:
+                        self.epoch_ns, epoch_pending = epoch, False
                 packet = parse_app_packet(frame)
                 if packet is None or packet.flow_id not in self.stats:
                     continue

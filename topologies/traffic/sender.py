@@ -16,13 +16,14 @@ import signal
 import socket
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from scapy.layers.l2 import Ether
 
 from controller.wire import FN, FnType, UdpPorts
-from topologies.traffic.flows import ResolvedFlow, SenderJob, write_json
+from topologies.traffic.flows import ResolvedFlow, SenderJob, read_epoch, write_json
 from topologies.traffic.packets import (
     FlowEndpoints,
     RoceFrameBuilder,
@@ -110,6 +111,7 @@ class SenderAgent:
         ]
         self.fns_seen: list[dict[str, Any]] = []
         self.stopping = False
+        self.epoch_ns = job.epoch_ns
 
     # -- congestion reaction -------------------------------------------------------------
 
@@ -200,9 +202,33 @@ class SenderAgent:
                 elif is_fn_frame(frame):
                     self.on_fn(frame, time.time_ns())
 
+    def _await_go(self) -> None:
+        """Start handshake (SenderJob.go): announce readiness, wait for the epoch, and move
+        every flow's schedule onto it."""
+        Path(self.job.ready).touch()
+        epoch = read_epoch(self.job.go)
+        while epoch is None and not self.stopping:
+            time.sleep(0.01)
+            epoch = read_epoch(self.job.go)
+        if epoch is None:
+            return
+        shift = epoch - self.epoch_ns
+        self.epoch_ns = epoch
+        for state in self.flows:
+            state.start_ns += shift
+            state.end_ns += shift
+
     def run(self) -> dict[str, Any]:
-        sock = open_packet_socket(self.job.iface, program=udp_dport_filter(UdpPorts.FN))
-        cnps = open_packet_socket(self.job.iface, program=udp_dport_filter(UdpPorts.ROCEV2))
+        # Non-blocking (timeout 0): with a timeout, Python waits that long inside recv() even
+        # with MSG_DONTWAIT, and every data frame the CNP filter lets through (plain RoCEv2
+        # to this host) would stall pacing by the timeout.
+        fns = udp_dport_filter(UdpPorts.FN)
+        sock = open_packet_socket(self.job.iface, program=fns, timeout_s=0.0)
+        cnps = open_packet_socket(
+            self.job.iface, program=udp_dport_filter(UdpPorts.ROCEV2), timeout_s=0.0
+        )
+        if self.job.go:
+            self._await_go()
         due: list[tuple[int, int]] = [(s.start_ns, i) for i, s in enumerate(self.flows)]
         heapq.heapify(due)
         try:
@@ -238,12 +264,12 @@ class SenderAgent:
         except OSError:
             state.errors += 1  # ENETDOWN/ENOBUFS: counted as sent-but-lost by the receiver
         state.seq += 1
-        bin_index = (now_ns - self.job.epoch_ns) // int(self.job.bin_s * 1e9)
+        bin_index = (now_ns - self.epoch_ns) // int(self.job.bin_s * 1e9)
         state.bins[bin_index] = state.bins.get(bin_index, 0) + 1
 
     def result(self) -> dict[str, Any]:
         return {
-            "epoch_ns": self.job.epoch_ns,
+            "epoch_ns": self.epoch_ns,
             "bin_s": self.job.bin_s,
             "fns": self.fns_seen,
             "flows": {
