@@ -1,8 +1,10 @@
 """Harness for the fantel data plane on the embedded target: one installer per P4 table (named
 after it, names from the P4Info), a reference switch configuration, and scapy packet builders.
 
-Shared by the tests in this directory and by ``bench/dataplane.py``. The reference switch has
-two host ports and three infrastructure ports:
+Shared by the tests in this directory and by ``bench/dataplane.py``. The program, its compile
+cache and the switch model (virtual clock, 8 priority queues, CPU port 255) are
+``controller.lab``'s, so these tests and the controller's lab run the same switch. The
+reference switch has two host ports and three infrastructure ports:
 
     host A 10.0.0.1 -- port 1 |         | port 3 -- spine 1 (primary for 10.0.2.0/24)
     host B 10.0.1.2 -- port 2 | node 1  | port 4 -- spine 2 (primary for 10.0.2.0/24)
@@ -13,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from scapy.contrib.roce import BTH
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet, Raw
 
+from controller.lab import CPU_PORT, PRIORITY_QUEUES, lab_switch
 from controller.wire import (
     FN,
     EtherTypes,
@@ -34,18 +36,11 @@ from controller.wire import (
     TrafficClass,
     UdpPorts,
 )
-from softswitch.frontend.compiler import compile_file
-from softswitch.frontend.elaborate import CheckedProgram
 from softswitch.runtime.actions import GroupRef
-from softswitch.runtime.clock import VirtualClock
 from softswitch.runtime.profiles import GroupMember
 from softswitch.switch import Switch
 
-ROOT = Path(__file__).resolve().parents[2]
-PROGRAM = ROOT / "p4src" / "v1model" / "fantel_v1model.p4"
-
-CPU_PORT = 255
-PRIORITY_QUEUES = 8
+__all__ = ["CPU_PORT", "PRIORITY_QUEUES"]  # re-exported for the tests and bench/dataplane.py
 FN_FLOOD_SESSION = 99  # define.p4 FN_FLOOD_SESSION
 FN_PORT_SESSION_BASE = 100  # define.p4 FN_PORT_SESSION_BASE
 PROBE_DST_MAC = "01:80:c2:00:00:0e"  # link-local (IEEE 802.1Q nearest-bridge group address)
@@ -355,25 +350,10 @@ def fn_clone_sessions(sw: Switch, infra_ports: Iterable[int], all_ports: Iterabl
 
 # ---- the reference switch ------------------------------------------------------------------
 
-_CHECKED: CheckedProgram | None = None
-
-
-def checked_program() -> CheckedProgram:
-    """The fantel v1model program, compiled once per process."""
-    global _CHECKED
-    if _CHECKED is None:
-        _CHECKED = compile_file(PROGRAM)
-    return _CHECKED
-
 
 def reference_switch() -> Switch:
     """The reference topology with routing, port roles and FN clone sessions installed."""
-    sw = Switch(
-        checked_program(),
-        clock=VirtualClock(START_NS),
-        priority_queues=PRIORITY_QUEUES,
-        cpu_port=CPU_PORT,
-    )
+    sw = lab_switch(START_NS)
     switch_config(sw, NODE)
     for port in HOST_PORTS:
         ingress_port_type(sw, port, PortType.HOST)

@@ -7,6 +7,7 @@ import itertools
 
 from scapy.layers.l2 import Ether
 
+from controller.lab import fantel_program
 from controller.wire import FN, FnType, MetricKind, StatusLevel
 from softswitch.frontend.p4info import build_p4info
 from softswitch.switch import Digest, Switch
@@ -16,7 +17,6 @@ from tests.dataplane.fabric import (
     INFRA_PORTS,
     LOAD_EWMA,
     NODE,
-    checked_program,
     now_us,
     port_fn,
     roce,
@@ -94,7 +94,7 @@ def test_high_crossing_raises_digest_and_status_fn(sw: Switch) -> None:
 
 
 def test_digest_fields_are_those_of_the_p4info(sw: Switch) -> None:
-    info = build_p4info(checked_program())
+    info = build_p4info(fantel_program())
     struct = info.type_info.structs["status_digest_t"]
     status_thresholds(sw, HOST_B_PORT, HIGH, LOW)
     run_windows(sw, [4] * 7)
