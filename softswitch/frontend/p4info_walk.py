@@ -234,11 +234,16 @@ class _Walker:
         data_type = data.type if data is not None else None
         if data_type is None:
             raise CompileError.at(call.src, "digest data has no type")
+        # p4c names the digest after its type argument T (P4RuntimeArchHandlerV1Model::
+        # getDigestCall). An inferred T is the data's type as BindTypeVariables writes it
+        # (getP4Type): a name for declared types, a bare type for bit<W>, bool, tuples, stacks.
         explicit = call.type_args[0] if call.type_args else None
         if isinstance(explicit, ast.TypeName) and explicit.decl is not None:
             name = global_name(explicit.decl)
-        elif isinstance(data_type, types.StructLikeType):
+        elif isinstance(data_type, types.StructLikeType | types.EnumType | types.NewType):
             name = global_name(data_type.decl) if data_type.decl else data_type.name
+        elif isinstance(data_type, types.ErrorType):
+            name = "error"
         else:
             # p4c names digests of unnamed types digest_0, digest_1, ... per call site.
             name = self._digest_names.setdefault(id(call), f"digest_{len(self._digest_names)}")

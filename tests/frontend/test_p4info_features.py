@@ -256,3 +256,226 @@ def test_entries_property_presence_decides_const_table(tmp_path: Path) -> None:
         ("initial", False, True),
         ("fixed", True, True),
     ]
+
+
+EXTERNS = """
+#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> a; bit<16> b; }
+struct pair_t { bit<8> lo; bit<8> hi; }
+struct learn_t { bit<8> a; }
+struct H { h_t h; }
+struct M { bit<8> x; pair_t p; }
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
+    state start { pk.extract(h.h); transition accept; }
+}
+control I(inout H h, inout M m, inout standard_metadata_t sm) {
+    @description("both units") counter(8, CounterType.packets_and_bytes) c_both;
+    counter(8, CounterType.bytes) c_bytes;
+    direct_counter(CounterType.packets_and_bytes) dc;
+    meter(4, MeterType.packets) m_pk;
+    direct_meter<bit<2>>(MeterType.bytes) dm;
+    register<pair_t>(16) r_pair;
+    @max_group_size(64) @selector_size_semantics("sum_of_members") @max_member_weight(100)
+    action_selector(HashAlgorithm.crc16, 128, 16) sel;
+    @max_group_size(8) action_profile(32) prof;
+    action a(bit<8> v) { m.x = v; digest(5, m.x); }
+    table t_counted {
+        key = { h.h.a : exact @brief("first byte"); }
+        actions = { a; }
+        counters = dc;
+        meters = dm;
+        support_timeout = true;
+    }
+    table t_sel1 { key = { h.h.a : exact; h.h.b : selector; } actions = { a; } implementation = sel; }
+    table t_sel2 { key = { h.h.b : exact; h.h.a : selector; } actions = { a; } implementation = sel; }
+    table t_prof {
+        key = { h.h.a : exact; } actions = { a; } implementation = prof; support_timeout = false;
+    }
+    apply {
+        t_counted.apply();
+        t_sel2.apply();
+        t_sel1.apply();
+        t_prof.apply();
+        c_both.count(0);
+        c_bytes.count(1);
+        bit<2> color;
+        m_pk.execute_meter(0, color);
+        r_pair.write(0, m.p);
+        digest(1, { h.h.a, h.h.b });
+        digest(2, m.x);
+        digest<learn_t>(3, { h.h.a });
+        digest(4, m.p);
+    }
+}
+control E(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }
+control D(packet_out pk, in H h) { apply { pk.emit(h.h); } }
+control V(inout H h, inout M m) { apply { } }
+control C(inout H h, inout M m) { apply { } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+
+
+def _compiled(tmp_path: Path, text: str) -> p4i.P4Info:
+    source = tmp_path / "program.p4"
+    source.write_text(text)
+    return build_p4info(compile_file(source))
+
+
+def test_counter_and_meter_units_and_direct_resources(tmp_path: Path) -> None:
+    """p4c CounterlikeTraits<V1MODEL>::mapUnitName (packets_and_bytes -> BOTH); direct
+    resources are written by addTableProperties, counter before meter, with the table's id."""
+    info = _compiled(tmp_path, EXTERNS)
+    tables = {t.preamble.alias: t for t in info.tables}
+    counted = tables["t_counted"]
+    assert [(c.preamble.name, c.spec.unit, c.size) for c in info.counters] == [
+        ("I.c_both", p4i.CounterSpec.BOTH, 8),
+        ("I.c_bytes", p4i.CounterSpec.BYTES, 8),
+    ]
+    assert info.counters[0].preamble.doc.description == "both units"
+    assert [(c.preamble.id, c.spec.unit, c.direct_table_id) for c in info.direct_counters] == [
+        (hashed_id(P.DIRECT_COUNTER, "I.dc"), p4i.CounterSpec.BOTH, counted.preamble.id)
+    ]
+    assert [(m.preamble.name, m.spec.unit, m.size) for m in info.meters] == [
+        ("I.m_pk", p4i.MeterSpec.PACKETS, 4)
+    ]
+    assert [(m.preamble.id, m.spec.unit, m.direct_table_id) for m in info.direct_meters] == [
+        (hashed_id(P.DIRECT_METER, "I.dm"), p4i.MeterSpec.BYTES, counted.preamble.id)
+    ]
+    assert list(counted.direct_resource_ids) == [
+        hashed_id(P.DIRECT_COUNTER, "I.dc"),
+        hashed_id(P.DIRECT_METER, "I.dm"),
+    ]
+    assert counted.match_fields[0].doc.brief == "first byte"
+
+
+def test_idle_timeout_only_where_support_timeout_is_true(tmp_path: Path) -> None:
+    """p4c P4RuntimeArchHandlerV1Model::addTableProperties: NOTIFY_CONTROL for
+    ``support_timeout = true``, NO_TIMEOUT otherwise (also for an explicit false)."""
+    info = _compiled(tmp_path, EXTERNS)
+    behaviour = {t.preamble.alias: t.idle_timeout_behavior for t in info.tables}
+    assert behaviour == {
+        "t_counted": p4i.Table.NOTIFY_CONTROL,
+        "t_sel1": p4i.Table.NO_TIMEOUT,
+        "t_sel2": p4i.Table.NO_TIMEOUT,
+        "t_prof": p4i.Table.NO_TIMEOUT,
+    }
+
+
+def test_shared_selector_and_profile_annotations(tmp_path: Path) -> None:
+    """p4c addActionProfile: table_ids of every table using the profile, sorted by table
+    name (std::set<cstring>); @max_group_size, @selector_size_semantics and
+    @max_member_weight fill the selector's fields and are not repeated as annotations; on a
+    profile without selector they are ignored."""
+    info = _compiled(tmp_path, EXTERNS)
+    sel, prof = info.action_profiles
+    sel_id = hashed_id(P.ACTION_PROFILE, "I.sel")
+    assert (sel.preamble.name, sel.preamble.id, list(sel.preamble.annotations)) == (
+        "I.sel",
+        sel_id,
+        [],
+    )
+    assert list(sel.table_ids) == [
+        hashed_id(P.TABLE, "I.t_sel1"),
+        hashed_id(P.TABLE, "I.t_sel2"),
+    ]
+    assert (sel.with_selector, sel.size, sel.max_group_size) == (True, 128, 64)
+    assert sel.WhichOneof("selector_size_semantics") == "sum_of_members"
+    assert sel.sum_of_members.max_member_weight == 100
+    assert (prof.preamble.name, list(prof.table_ids), prof.size) == (
+        "I.prof",
+        [hashed_id(P.TABLE, "I.t_prof")],
+        32,
+    )
+    assert (prof.with_selector, prof.max_group_size, list(prof.preamble.annotations)) == (
+        False,
+        0,
+        [],
+    )
+    assert prof.WhichOneof("selector_size_semantics") is None
+    impl = {t.preamble.alias: t.implementation_id for t in info.tables}
+    assert (impl["t_sel1"], impl["t_sel2"]) == (sel_id, sel_id)
+
+
+def test_register_of_struct_values(tmp_path: Path) -> None:
+    """p4c Register::from: the element type's P4DataTypeSpec, the struct in type_info."""
+    info = _compiled(tmp_path, EXTERNS)
+    (reg,) = info.registers
+    assert (reg.preamble.name, reg.size, reg.type_spec.struct.name) == ("I.r_pair", 16, "pair_t")
+    members = info.type_info.structs["pair_t"].members
+    assert [(m.name, m.type_spec.bitstring.bit.bitwidth) for m in members] == [
+        ("lo", 8),
+        ("hi", 8),
+    ]
+
+
+def test_digests_in_collection_order_with_generated_names(tmp_path: Path) -> None:
+    """p4c collectControlSymbols visits the control's actions, then its apply block; each
+    digest call of an unnamed type gets the next digest_N (getDigestCall), so two calls on
+    bit<8> data are two digests."""
+    info = _compiled(tmp_path, EXTERNS)
+    names = [(d.preamble.name, d.preamble.id) for d in info.digests]
+    assert names == [
+        (name, hashed_id(P.DIGEST, name))
+        for name in ("digest_0", "digest_1", "digest_2", "learn_t", "pair_t")
+    ]
+    specs = [d.type_spec for d in info.digests]
+    assert specs[0].bitstring.bit.bitwidth == 8
+    assert [m.bitstring.bit.bitwidth for m in specs[1].tuple.members] == [8, 16]
+    assert specs[2].bitstring.bit.bitwidth == 8
+    assert (specs[3].struct.name, specs[4].struct.name) == ("learn_t", "pair_t")
+
+
+DIGEST_NAMES = """
+#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> a; }
+enum color_t { RED, GREEN }
+enum bit<8> kind_t { A = 1, B = 2 }
+type bit<8> tag_t;
+typedef bit<8> byte_t;
+@name("learned") struct learn_t { bit<8> a; }
+struct H { h_t h; }
+struct M { color_t c; kind_t k; tag_t t; byte_t b; learn_t l; error e; }
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
+    state start { pk.extract(h.h); transition accept; }
+}
+control I(inout H h, inout M m, inout standard_metadata_t sm) {
+    apply {
+        digest(1, m.c);
+        digest(2, m.k);
+        digest(3, m.t);
+        digest(4, m.b);
+        digest<byte_t>(5, m.b);
+        digest(6, m.l);
+        digest(7, h.h);
+        digest(8, m.e);
+    }
+}
+control E(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }
+control D(packet_out pk, in H h) { apply { pk.emit(h.h); } }
+control V(inout H h, inout M m) { apply { } }
+control C(inout H h, inout M m) { apply { } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+
+
+def test_inferred_digest_types_are_named_like_p4c(tmp_path: Path) -> None:
+    """p4c's BindTypeVariables writes an inferred type argument as ``type->getP4Type()``: a
+    Type_Name for every declared type (struct, header, enum, serializable enum, ``type``,
+    error), named by its control-plane name (@name honoured); a typedef of bit<W> is the bare
+    bit<W> (digest_N) unless written explicitly as ``digest<byte_t>``."""
+    info = _compiled(tmp_path, DIGEST_NAMES)
+    assert [(d.preamble.name, d.type_spec.WhichOneof("type_spec")) for d in info.digests] == [
+        ("color_t", "enum"),
+        ("kind_t", "serializable_enum"),
+        ("tag_t", "new_type"),
+        ("digest_0", "bitstring"),
+        ("byte_t", "bitstring"),
+        ("learned", "struct"),
+        ("h_t", "header"),
+        ("error", "error"),
+    ]
+    assert list(info.type_info.structs) == ["learned"]
+    assert list(info.type_info.enums) == ["color_t"]
+    assert list(info.type_info.serializable_enums) == ["kind_t"]
