@@ -37,12 +37,7 @@ PROGRAM_DIRS = (
 FRAGMENTS = frozenset({"arith-inline-skeleton"})
 
 # (check, program) -> why it fails today. check is compile, p4info, stf or error.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("compile", "issue1653-complex-bmv2"): "FINDINGS #8: control named like an extern function",
-    ("p4info", "issue1653-complex-bmv2"): "FINDINGS #8: control named like an extern function",
-    ("compile", "issue1739-bmv2"): "FINDINGS #9: lpm/ternary key of a user-defined type",
-    ("p4info", "issue1739-bmv2"): "FINDINGS #9: lpm/ternary key of a user-defined type",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 # Lines of each error program where p4c reports an error: our first diagnostic must be on one.
 ERROR_LINES: dict[str, frozenset[int]] = {
