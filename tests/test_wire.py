@@ -266,6 +266,7 @@ P4_PREFIXES: dict[type[Enum], str] = {
     wire.PacketInReason: "PKT_IN_REASON_",
     wire.DropReason: "DROP_REASON_",
     wire.StatusLevel: "STATUS_LEVEL_",
+    wire.Ecn: "ECN_",
     wire.UdpPorts: "UDP_PORT_",
     wire.EtherTypes: "ETHERTYPE_",
 }

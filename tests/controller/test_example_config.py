@@ -12,6 +12,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "topologies/controller/small.yam
 
 def test_example_config_loads_and_matches_its_topology() -> None:
     config = ControllerConfig.load(EXAMPLE)
+    assert config.topology is not None
     topology = Topology.load(config.topology)
     config.check(topology)
     assert config.address_of("e1", topology.switches["e1"].device_id) == "127.0.0.1:50001"
