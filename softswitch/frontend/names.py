@@ -17,12 +17,12 @@ _OVERLOADABLE = (ast.ExternFunctionDecl, ast.FunctionDecl, ast.MethodDecl, ast.A
 
 
 def _callable_and_block(a: ast.Declaration, b: ast.Declaration) -> bool:
-    """A function and a parser/control may share a name: p4c tells them apart by use
-    (v1model programs name their checksum control ``verify_checksum``)."""
-    callables = (ast.ExternFunctionDecl, ast.FunctionDecl)
+    """An extern function and a parser/control may share a name, as p4c allows (v1model
+    programs name their checksum control ``verify_checksum``); a P4 function may not
+    (p4c issue1932.p4)."""
     blocks = (ast.ParserDecl, ast.ControlDecl)
-    return (isinstance(a, callables) and isinstance(b, blocks)) or (
-        isinstance(a, blocks) and isinstance(b, callables)
+    return (isinstance(a, ast.ExternFunctionDecl) and isinstance(b, blocks)) or (
+        isinstance(a, blocks) and isinstance(b, ast.ExternFunctionDecl)
     )
 
 

@@ -181,6 +181,8 @@ class CallChecker(ExprChecker):
         if isinstance(base, StructLikeType | HeaderStackType) and name in _SIZE_METHODS:
             return self._size_builtin(call, name, base)
         if isinstance(base, HeaderStackType) and name in ("push_front", "pop_front"):
+            if self.ctx.kind == "parser":
+                self.fail(target, f"'{name}' of a header stack cannot be used in a parser")
             self.check_lvalue(target.expr, f"call {name} on")
             self._builtin(call, name, 1)
             count_expr = call.args[0].expr

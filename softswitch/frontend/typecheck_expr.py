@@ -331,9 +331,9 @@ class ExprChecker(CheckerBase):
         self.fail(expr, f"{base} has no member '{expr.name}'")
 
     def _stack_member(self, expr: ast.Member, stack: HeaderStackType) -> P4Type:
+        if expr.name in ("next", "last", "lastIndex") and self.ctx.kind != "parser":
+            self.fail(expr, f"'{expr.name}' of a header stack can only be used in a parser")
         if expr.name in ("next", "last"):
-            if expr.name == "next" and self.ctx.kind != "parser":
-                self.fail(expr, "'next' of a header stack can only be used in a parser")
             return stack.element
         if expr.name in ("lastIndex", "nextIndex"):
             return BitsType(32)
@@ -460,7 +460,10 @@ class ExprChecker(CheckerBase):
     def _operator_result(self, expr: ast.Binary, operand: P4Type) -> P4Type:
         op = expr.op
         if op in _EQUALITY:
-            if isinstance(operand, (*_OBJECT_TYPES, StringType, MatchKindType)):
+            if isinstance(
+                operand,
+                (*_OBJECT_TYPES, StringType, MatchKindType, ApplyResultType, ActionEnumType),
+            ):
                 self.fail(expr, f"'{op.value}' cannot compare values of type {operand}")
             return BoolType()
         if op in _ORDER:

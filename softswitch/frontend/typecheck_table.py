@@ -57,8 +57,12 @@ class TableChecker(StmtChecker):
                 self.fail(ref, f"action '{ref.name}' appears twice in table {table.name}")
             listed[id(decl)] = ref
             self._bind_action_args(ref, decl, data_plane_only=True)
-        if table.default_action is not None:
-            self._check_table_action(table, table.default_action, listed, "default action")
+        default = table.default_action
+        if default is not None:
+            if table.actions and _before(default.src, table.actions[0].src):
+                # p4c resolves properties in order: the action list is not known yet.
+                self.fail(default, f"table {table.name}: default_action precedes 'actions'")
+            self._check_table_action(table, default, listed, "default action")
         if table.entries and not table.keys:
             self.fail(table.entries[0], f"table {table.name} has entries but no key")
         for entry in table.entries:
@@ -224,6 +228,10 @@ class TableChecker(StmtChecker):
                     prop.value,
                     f"table property '{prop.name}' must be a {' or '.join(kinds)}, not {ty}",
                 )
+
+
+def _before(a: ast.SrcInfo, b: ast.SrcInfo) -> bool:
+    return a.file == b.file and (a.line, a.col) < (b.line, b.col)
 
 
 def _has_key_name(expr: ast.Expression) -> bool:

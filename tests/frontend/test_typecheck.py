@@ -223,7 +223,7 @@ def test_header_and_stack_builtins() -> None:
                 hdr.vlans.push_front(1);
                 hdr.vlans[0].setValid();
                 hdr.vlans[1] = {16w1, 16w2};
-                meta.x = hdr.vlans.size + hdr.vlans.lastIndex;
+                meta.x = hdr.vlans.size + 1;
                 meta.h = hdr.eth.minSizeInBits();
             }
         }"""
