@@ -10,6 +10,7 @@ import pytest
 from scapy.contrib.roce import BTH
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
+from scapy.packet import Packet
 
 from controller.wire import SEM, TrafficClass, UdpPorts, strip_sem
 from topologies.traffic.flows import FlowSpec, Reaction, ResolvedFlow, SenderJob
@@ -27,7 +28,7 @@ from topologies.traffic.rawsock import udp_dport_filter
 ENDS = FlowEndpoints("02:00:00:00:01:01", "02:fa:00:00:00:01", "10.0.1.1", "10.0.2.1", 49153)
 
 
-def _scapy_icrc(packet: Ether) -> bytes:
+def _scapy_icrc(packet: Packet) -> bytes:
     reference = packet.copy()
     reference[BTH].icrc = None
     return bytes(reference)[-4:]

@@ -43,10 +43,11 @@ def test_long_interface_names_rejected() -> None:
 def test_unknown_names_list_valid_ones(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(KeyError, match="valid topologies: large, small"):
         resolve_topology("medium")
-    with pytest.raises(KeyError, match="valid scenarios: failure, remote-access"):
+    valid = "valid scenarios: failure, inference, migration, remote-access, split-learning"
+    with pytest.raises(KeyError, match=valid):
         get_scenario("nope")
     assert run_main(["--scenario", "nope"]) == 2
-    assert "valid scenarios: failure, remote-access" in capsys.readouterr().err
+    assert valid in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run_main(["--help"])
     assert "  remote-access   (b) remote sample-data access" in capsys.readouterr().out

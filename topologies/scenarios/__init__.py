@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from topologies.scenarios import failure, inference, remote_access, split_learning
+from topologies.scenarios import failure, inference, migration, remote_access, split_learning
 
 SCENARIOS: dict[str, ModuleType] = {
     "failure": failure,
     "inference": inference,
+    "migration": migration,
     "remote-access": remote_access,
     "split-learning": split_learning,
 }
