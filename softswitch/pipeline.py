@@ -62,6 +62,9 @@ class _EgressItem:
     # Bytes kept at output (BMv2 Packet::truncated_length), None = whole packet. BMv2 copies
     # made by the replication engine, clone, resubmit and recirculate start untruncated.
     truncate: int | None = None
+    # recirculate() called in ingress: BMv2 keeps the flag in the packet's registers and
+    # acts on it after egress; copies (replication engine, clones) start with it cleared.
+    recirculate: Callable[..., None] | None = None
 
 
 def _as_dict(value: Any) -> dict[str, int]:
@@ -197,7 +200,15 @@ class Pipeline:
             return
         # truncate() in ingress marks the packet itself (BMv2 Packet::truncate).
         item = _EgressItem(
-            hdr, meta, sm, payload, len(job.data), job.port, job.passes, pkt.truncate
+            hdr,
+            meta,
+            sm,
+            payload,
+            len(job.data),
+            job.port,
+            job.passes,
+            pkt.truncate,
+            pkt.recirculate_copier,
         )
         group = sm.f_mcast_grp
         if group:
@@ -283,7 +294,7 @@ class Pipeline:
         with contextlib.suppress(ExitSignal):
             self._egress(hdr, meta, sm)
         clone_session, clone_copier = pkt.clone_session, pkt.clone_copier
-        recirculate, truncate = pkt.recirculate_copier, pkt.truncate
+        recirculate, truncate = pkt.recirculate_copier or item.recirculate, pkt.truncate
         if clone_session is not None and clone_copier is not None:
             self._egress_clone(item, clone_session, clone_copier)
         if sm.f_egress_spec == DROP_PORT:

@@ -1,8 +1,9 @@
 // truncate() and clones as BMv2 simple_switch does them: Packet::truncate keeps the
 // smallest length asked in ingress or egress; copies made by the replication engine and
 // by clone start untruncated; a clone may clone again in egress; recirculate and clone
-// in the same egress both happen. Egress writes instance_type and egress_port into the
-// source MAC.
+// in the same egress both happen; recirculate() called in ingress takes effect after
+// egress, for the packet itself but not for multicast copies. Egress writes
+// instance_type and egress_port into the source MAC.
 #include <core.p4>
 #include <v1model.p4>
 
@@ -32,6 +33,11 @@ control I(inout headers hdr, inout metadata meta, inout standard_metadata_t sm) 
         } else if (hdr.eth.type == 4) {
             truncate(16);
             clone(CloneType.I2E, 5);
+        } else if (hdr.eth.type == 7) {
+            recirculate_preserving_field_list(0);
+        } else if (hdr.eth.type == 8) {
+            recirculate_preserving_field_list(0);
+            sm.mcast_grp = 7;
         }
     }
 }
