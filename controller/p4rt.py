@@ -26,6 +26,17 @@ from controller.reconcile import Plan, plan
 
 LOG = logging.getLogger(__name__)
 
+
+class _NoGnmiNotice(logging.Filter):
+    """finsy warns on every connect when a target has no gNMI; neither BMv2's
+    simple_switch_grpc nor the embedded target serves gNMI, so that is expected, not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "gNMI is not implemented"
+
+
+logging.getLogger("finsy").addFilter(_NoGnmiNotice())
+
 # Updates per Write RPC: large enough for throughput, small enough for gRPC message limits.
 WRITE_BATCH = 1000
 

@@ -33,3 +33,13 @@ def test_phases_split_on_kind_and_type_and_size(monkeypatch) -> None:  # type: i
         "table_entry",
     ]
     assert [u for b in batches for u in b] == updates
+
+
+def test_the_expected_gnmi_notice_is_filtered_but_other_finsy_warnings_are_not(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    finsy_log = logging.getLogger("finsy")
+    with caplog.at_level(logging.WARNING, logger="finsy"):
+        finsy_log.warning("gNMI is not implemented")
+        finsy_log.warning("cookie 0x1 does not match expected 0x2")
+    assert [r.getMessage() for r in caplog.records] == ["cookie 0x1 does not match expected 0x2"]
