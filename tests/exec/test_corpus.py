@@ -20,9 +20,6 @@ PROGRAM_DIRS = (CORPUS, TESTS / "frontend" / "programs" / "corpus", TESTS / "cor
 FRONTEND_FAILURES: dict[str, str] = {
     "forloop-bmv2": "front end: 'for' statements (P4_16 1.2.5) are not implemented",
     "runtime-index-bmv2": "front end: rejects an int<8> header stack index (p4c accepts it)",
-    "table-entries-ser-enum-bmv2": (
-        "front end: rejects a serializable enum (enum bit<16>) as a ternary key"
-    ),
 }
 
 
