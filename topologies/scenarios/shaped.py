@@ -124,12 +124,19 @@ def depth_thresholds(base: Thresholds, high: int, low: int) -> Thresholds:
     )
 
 
+#: Probes a full queue may tail-drop in a row before the port counts as dead: at ~40 % drop
+#: probability each (the overloads here), ten in a row happen about once in 10^4 windows.
+PROBE_DROP_SLACK = 10
+
+
 def probes_outlast_queue(base: Thresholds, depth: int, pps: int) -> Thresholds:
-    """A liveness timeout longer than a full bottleneck queue takes to drain: probes are
-    packet-outs with priority 0, so they wait behind best-effort traffic at the bottleneck,
-    and a shorter timeout declares the congested uplink dead (false failure, reroute)."""
+    """A liveness timeout longer than a full bottleneck queue takes to drain, plus a run of
+    probes tail-dropped there: probes are packet-outs with priority 0, so they wait (or are
+    dropped) behind best-effort traffic at the bottleneck, and a shorter timeout declares the
+    congested uplink dead (a false failure that reroutes and displaces reservations)."""
     drain_intervals = math.ceil(depth / pps / base.probe_interval_s)
-    return replace(base, probe_multiplier=max(base.probe_multiplier, drain_intervals + 2))
+    multiplier = drain_intervals + PROBE_DROP_SLACK
+    return replace(base, probe_multiplier=max(base.probe_multiplier, multiplier))
 
 
 def silent_thresholds(base: Thresholds) -> Thresholds:
