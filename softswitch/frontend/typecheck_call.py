@@ -23,6 +23,7 @@ from softswitch.frontend.types import (
     StructLikeType,
     TableType,
     TypeVar,
+    VarbitType,
     VoidType,
 )
 from softswitch.frontend.typeutil import contains_typevar, size_in_bits, subst, unify
@@ -282,13 +283,26 @@ class CallChecker(ExprChecker):
         call.callee_decl = decl
         mapping = {tp.name: t for tp, t in zip(base.decl.type_params, base.type_args, strict=False)}
         result = self.bind_call(call, self.signature(decl), mapping, target.name)
-        if base.name == "packet_in" and target.name == "extract" and call.bound_args:
-            arg = call.bound_args[0]
-            if arg is not None and not (
-                isinstance(arg.type, StructLikeType) and arg.type.kind == "header"
-            ):
-                self.fail(arg, f"extract needs a header, not {arg.type}")
+        if base.name == "packet_in":
+            self._check_packet_in_call(call, target.name, result)
         return result
+
+    def _check_packet_in_call(self, call: ast.MethodCall, method: str, result: P4Type) -> None:
+        """What core.p4's generic signatures cannot say about extract and lookahead."""
+        if method == "lookahead":
+            if isinstance(result, VoidType) or result.bit_width() is None:
+                self.fail(call, f"lookahead needs a fixed-width type, not {result}")
+            return
+        if method != "extract" or not call.bound_args or call.bound_args[0] is None:
+            return
+        arg = call.bound_args[0]
+        if not (isinstance(arg.type, StructLikeType) and arg.type.kind == "header"):
+            self.fail(arg, f"extract needs a header, not {arg.type}")
+        varbits = sum(isinstance(f.type, VarbitType) for f in arg.type.fields)
+        if len(call.bound_args) == 1 and varbits:
+            self.fail(arg, f"header {arg.type} has a varbit field: extract needs its size in bits")
+        if len(call.bound_args) == 2 and not varbits:
+            self.fail(arg, f"header {arg.type} has no varbit field to extract a size for")
 
     def _call_apply(self, call: ast.MethodCall, target: ast.Member, base: BlockType) -> P4Type:
         if self.ctx.kind in ("action", "function"):

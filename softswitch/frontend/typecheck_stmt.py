@@ -23,7 +23,7 @@ from softswitch.frontend.types import (
     TupleType,
     VoidType,
 )
-from softswitch.frontend.typeutil import is_scalar_key
+from softswitch.frontend.typeutil import is_scalar_key, representation
 
 
 def always_returns(stmt: ast.Statement | ast.Declaration) -> bool:
@@ -230,11 +230,12 @@ class StmtChecker(CallChecker):
                     keyset.hi,
                 )
             )
+            bits = representation(ty)
             for part in parts:
-                self._keyset_value(part, ty)
-            if not isinstance(ty, BitsType | IntType):
+                self._keyset_value(part, bits)
+            if not isinstance(bits, BitsType | IntType):
                 self.fail(keyset, f"masks and ranges need bit<W> or int<W> keys, not {ty}")
-            keyset.type = SetType(ty)
+            keyset.type = SetType(bits)
             return
         if isinstance(keyset, ast.PathExpr):
             decl = self.scope.lookup_one(keyset.name, keyset.is_global)

@@ -13,10 +13,9 @@ from softswitch.frontend.types import (
     BoolType,
     ExternType,
     IntType,
-    NewType,
     P4Type,
 )
-from softswitch.frontend.typeutil import is_scalar_key
+from softswitch.frontend.typeutil import is_scalar_key, representation
 
 # Properties whose value must be an extern instance of one of these types (v1model).
 _EXTERN_PROPERTIES = {
@@ -66,6 +65,8 @@ class TableChecker(StmtChecker):
         if table.entries and not table.keys:
             self.fail(table.entries[0], f"table {table.name} has entries but no key")
         for entry in table.entries:
+            if table.actions and _before(entry.action.src, table.actions[0].src):
+                self.fail(entry, f"table {table.name}: entries precede 'actions'")
             self._check_entry(table, entry, key_types, listed)
         seen: set[str] = set()
         for prop in table.properties:
@@ -82,9 +83,7 @@ class TableChecker(StmtChecker):
             self.fail(key.expr, f"a table key cannot have type {ty}")
         if key.match_kind not in self.match_kinds:
             self.fail(key, f"'{key.match_kind}' is not a declared match_kind")
-        represented = ty
-        while isinstance(represented, NewType):  # `type bit<32> A_t;` matches as its bits
-            represented = represented.base
+        represented = representation(ty)  # `type bit<32> A_t;` matches as its bits
         numeric_only = key.match_kind == "lpm" or not isinstance(represented, BoolType)
         if (
             key.match_kind in ("lpm", "ternary", "range")

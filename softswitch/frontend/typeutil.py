@@ -119,6 +119,18 @@ def contains_typevar(ty: P4Type) -> bool:
     return False
 
 
+def representation(ty: P4Type) -> P4Type:
+    """The type values of ``ty`` are represented as: the base of ``type`` declarations and the
+    underlying type of serializable enums (what masks, ranges and lpm/ternary keys match)."""
+    while True:
+        if isinstance(ty, NewType):
+            ty = ty.base
+        elif isinstance(ty, EnumType) and ty.underlying is not None:
+            ty = ty.underlying
+        else:
+            return ty
+
+
 def is_scalar_key(ty: P4Type) -> bool:
     """Types usable as table keys and select expressions."""
     if isinstance(ty, NewType):
