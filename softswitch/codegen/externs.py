@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from softswitch.codegen.calls import CallCompiler, call_args
 from softswitch.codegen.expr import where
+from softswitch.codegen.module import indent
 from softswitch.codegen.values import CodegenError, field_attr, strip
 from softswitch.frontend import ast
 from softswitch.frontend import types as T
@@ -41,6 +42,18 @@ def _enum_member(e: ast.Expression | None) -> str:
     if isinstance(e, ast.Member):
         return e.name
     raise CodegenError(f"{where(e) if e else '?'}: expected a constant enum member")
+
+
+def _stack_next_ref(hdr: ast.Expression) -> ast.Member | None:
+    """The ``hs.next`` an extract writes into, directly or through a union member."""
+    for ref in (hdr, hdr.expr if isinstance(hdr, ast.Member) else None):
+        if (
+            isinstance(ref, ast.Member)
+            and ref.name == "next"
+            and isinstance(strip(ref.expr.type), T.HeaderStackType)
+        ):
+            return ref
+    return None
 
 
 class V1ModelExterns:
@@ -93,27 +106,32 @@ class V1ModelExterns:
         hdr = args[0]
         if hdr is None:
             raise CodegenError(f"{where(mc)}: extract needs a header")
-        lines = []
-        dest = hdr
-        stack_next = (
-            isinstance(hdr, ast.Member)
-            and hdr.name == "next"
-            and isinstance(strip(hdr.expr.type), T.HeaderStackType)
-        )
-        target = cc.ex.expr(hdr)
-        if len(args) > 1 and args[1] is not None:
-            call = f"{target}._extract({pk}.data, {pk}.pos, {cc.ex.expr(args[1])})"
-        else:
-            call = f"{target}._extract({pk}.data, {pk}.pos)"
-        if stack_next:
-            tmp = cc.ex.temp("h")
-            lines.append(f"{tmp} = {target}")
-            call = call.replace(target, tmp, 1)
-        lines.append(f"{pk}.pos = {call}")
-        if stack_next:
-            lines.append(f"{cc.ex.expr(dest.expr)}.nxt += 1")  # type: ignore[attr-defined]
-        lines += self._union_siblings(cc, hdr)
-        return lines
+        length = f", {cc.ex.expr(args[1])}" if len(args) > 1 and args[1] is not None else ""
+        next_ref = _stack_next_ref(hdr)
+        if next_ref is None:
+            target = cc.ex.expr(hdr)
+            lines = [f"{pk}.pos = {target}._extract({pk}.data, {pk}.pos{length})"]
+            return lines + self._union_siblings(cc, hdr)
+        # hs.next, or hs.next.member for a stack of header unions: the element is picked
+        # once, then the stack is pushed (BMv2 ParserOpExtractStack / ExtractUnionStack).
+        element = cc.ex.temp("h")
+        target, siblings = element, []
+        if hdr is not next_ref:
+            assert isinstance(hdr, ast.Member)
+            union_t = strip(next_ref.type)
+            assert isinstance(union_t, T.StructLikeType)
+            target = f"{element}.{field_attr(hdr.name)}"
+            siblings = [
+                f"{element}.{field_attr(f.name)}._v = False"
+                for f in union_t.fields
+                if f.name != hdr.name
+            ]
+        return [
+            f"{element} = {cc.ex.expr(next_ref)}",
+            f"{pk}.pos = {target}._extract({pk}.data, {pk}.pos{length})",
+            f"{cc.ex.expr(next_ref.expr)}.nxt += 1",
+            *siblings,
+        ]
 
     @staticmethod
     def _union_siblings(cc: CallCompiler, hdr: ast.Expression) -> list[str]:
@@ -192,7 +210,10 @@ class V1ModelExterns:
                 lines += self._emit(f"{src}.{field_attr(f.name)}", strip(f.type), parts)
             return lines
         if isinstance(t, T.HeaderStackType):
-            return [f"for _e in {src}.elems:", f"    _e._emit({parts})"]
+            # A stack of headers or of header unions: each element in order.
+            element = self.prog.module.fresh("e")
+            body = self._emit(element, t.element, parts)
+            return [f"for {element} in {src}.elems:", *indent(body)]
         raise CodegenError(f"emit of {t} is not supported")
 
     # ---- stateful objects
