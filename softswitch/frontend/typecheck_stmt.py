@@ -79,6 +79,10 @@ class StmtChecker(CallChecker):
 
     def check_stmt(self, stmt: ast.Statement | ast.VariableDecl | ast.ConstDecl) -> None:
         if isinstance(stmt, ast.VariableDecl):
+            shadowed = self.scope.lookup_one(stmt.name)
+            if isinstance(shadowed, ast.Parameter) and self.ctx.kind != "parser":
+                # An error in p4c (a warning for other shadowing).
+                self.fail(stmt, f"declaration of '{stmt.name}' shadows a parameter")
             self.check_variable(stmt)
         elif isinstance(stmt, ast.ConstDecl):
             self.check_const(stmt)

@@ -36,6 +36,8 @@ class TableChecker(StmtChecker):
         """Data-plane (directional) parameters come first, control-plane ones after."""
         seen_directionless = False
         for p in decl.params:
+            if isinstance(p.type, IntType):
+                self.fail(p, f"action parameter '{p.name}' cannot have type int (no width)")
             if p.direction is ast.Direction.NONE:
                 seen_directionless = True
             elif seen_directionless:
