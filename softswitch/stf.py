@@ -11,6 +11,7 @@ for a field of known kind and width, the way bmv2stf builds its CLI commands.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +61,27 @@ class StfNumber:
         return "*" in self.text
 
 
+_MAC = re.compile(r"[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}")
+
+
+def _address_value(text: str) -> int | None:
+    """simple_switch_CLI also takes IPv4, MAC and IPv6 addresses as values."""
+    if _MAC.fullmatch(text):
+        return int("".join(part.zfill(2) for part in text.split(":")), 16)
+    try:
+        return int(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
 def parse_number(text: str) -> StfNumber:
-    """Parse ``0x..``/``0b..``/``0o..`` (with ``*`` digits) or decimal; ValueError if not."""
+    """Parse ``0x..``/``0b..``/``0o..`` (with ``*`` digits), decimal, or an IPv4/MAC/IPv6
+    address as simple_switch_CLI reads them; ValueError if none of these."""
     if not _NUMBER.fullmatch(text):
-        raise ValueError(f"not a number: {text!r}")
+        address = _address_value(text)
+        if address is None:
+            raise ValueError(f"not a number: {text!r}")
+        return StfNumber(text, address, None, 0)
     prefix = text[:2].lower()
     if prefix not in _RADIX:
         return StfNumber(text, int(text), None, 0)
@@ -142,7 +160,8 @@ class StfMatch:
 
 
 def _parse_match(token: str) -> StfMatch:
-    name, sep, value_text = token.rpartition(":")
+    # bmv2stf splits at the first ':' (a MAC address value has more of them).
+    name, sep, value_text = token.partition(":")
     if not sep or not name or not value_text:
         raise ValueError(f"expected field:value, got {token!r}")
     if "&&&" in value_text:

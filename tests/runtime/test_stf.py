@@ -222,3 +222,22 @@ def test_diff_marks_differing_nibbles() -> None:
     ]
     short = format_packet_diff("0102", bytes.fromhex("01"))
     assert short.splitlines()[-1] == "                    ^^"
+
+
+def test_addresses_are_values_as_in_simple_switch_cli() -> None:
+    # bmv2stf hands values to simple_switch_CLI, which reads IPv4, MAC and IPv6 addresses;
+    # a key splits at its first ':' so a MAC value keeps its own.
+    (add,) = parse_stf(
+        "add t dst:00:11:22:33:44:55 ip:10.0.0.0/8 a(mac:aa:bb:cc:dd:ee:0f, v6:fe80::1)\n",
+        "addr.stf",
+    )
+    assert isinstance(add, Add)
+    mac, ip = add.matches
+    assert (mac.field, mac.value.value) == ("dst", 0x001122334455)
+    assert (ip.field, ip.value.value, ip.prefix_len) == ("ip", 0x0A000000, 8)
+    assert [(name, n.value) for name, n in add.args] == [
+        ("mac", 0xAABBCCDDEE0F),
+        ("v6", 0xFE80_0000_0000_0000_0000_0000_0000_0001),
+    ]
+    with pytest.raises(ValueError, match="not a number"):
+        parse_number("10.0.0")
