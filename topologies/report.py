@@ -33,16 +33,21 @@ def write_series_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def plot_series(path: Path, title: str, rows: list[dict[str, Any]], t_fail_s: float | None) -> None:
-    """Received packets/s per flow; below it the queue depth where the rows carry one."""
+    """Received packets/s per flow; below it the mean one-way latency per flow where the rows
+    carry one, and the queue depth where they carry one."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    flows = sorted({r["flow"] for r in rows})
+    latency = [r for r in rows if r.get("latency_ms") is not None]
     queue = [r for r in rows if r.get("queue_depth") is not None]
-    fig, axes = plt.subplots(2 if queue else 1, 1, figsize=(8, 6 if queue else 3.5), sharex=True)
-    ax = axes[0] if queue else axes
-    for flow in sorted({r["flow"] for r in rows}):
+    panels = 1 + bool(latency) + bool(queue)
+    fig, axes = plt.subplots(panels, 1, figsize=(8, 3 + 2.5 * (panels - 1)), sharex=True)
+    axes = list(axes) if panels > 1 else [axes]
+    ax = axes[0]
+    for flow in flows:
         points = [(r["t_s"], r["received_pps"]) for r in rows if r["flow"] == flow]
         ax.plot([p[0] for p in points], [p[1] for p in points], label=flow)
     if t_fail_s is not None:
@@ -50,12 +55,19 @@ def plot_series(path: Path, title: str, rows: list[dict[str, Any]], t_fail_s: fl
     ax.set_ylabel("received packets/s")
     ax.set_title(title)
     ax.legend(loc="lower left", fontsize="small")
-    if queue:
-        depth = sorted({(r["t_s"], r["queue_depth"]) for r in queue})
-        axes[1].step([d[0] for d in depth], [d[1] for d in depth], where="post")
-        axes[1].set_ylabel("queue depth (pkts, FN)")
+    if latency:
         ax = axes[1]
-    ax.set_xlabel("time since flow start (s)")
+        for flow in flows:
+            points = [(r["t_s"], r["latency_ms"]) for r in latency if r["flow"] == flow]
+            ax.plot([p[0] for p in points], [p[1] for p in points], label=flow)
+        ax.set_ylabel("one-way latency (ms)")
+        ax.set_yscale("log")
+    if queue:
+        ax = axes[-1]
+        depth = sorted({(r["t_s"], r["queue_depth"]) for r in queue})
+        ax.step([d[0] for d in depth], [d[1] for d in depth], where="post")
+        ax.set_ylabel("queue depth (pkts, FN)")
+    axes[-1].set_xlabel("time since flow start (s)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
