@@ -376,6 +376,16 @@ class CallChecker(ExprChecker):
                     bindings[f"{tp}'"] = self.resolve_type(ref)
                     free.discard(f"{tp}'")
         self.check_bound_args(call, bound, sig.params, bindings, free | set(mapping), name, ptypes)
+        for arg, p, ptype in zip(bound, sig.params, ptypes, strict=False):
+            if arg is not None and isinstance(ptype, TypeVar):
+                # A type argument makes a parameter that must be well-formed (p4c issue2260).
+                specialized = subst(ptype, bindings)
+                if isinstance(specialized, ParserType | ControlType | PackageType) or (
+                    isinstance(specialized, ExternType) and p.direction is not ast.Direction.NONE
+                ):
+                    self.fail(
+                        arg, f"parameter '{p.name}' of '{name}' cannot have type {specialized}"
+                    )
         if call.callee_kind in (ast.CalleeKind.EXTERN_FUNCTION, ast.CalleeKind.EXTERN_METHOD):
             for arg, p in zip(bound, sig.params, strict=False):
                 if arg is None or p.direction is not ast.Direction.NONE:
