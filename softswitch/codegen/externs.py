@@ -350,6 +350,13 @@ class V1ModelExterns:
             ]
         return [f"if {cc.ex.expr(cond)}:", *["    " + s for s in cc.store(checksum, computed)]]
 
+    def _e_Checksum16_get(self, cc: CallCompiler, mc: ast.MethodCall, _obj: ast.Expression) -> str:
+        """The deprecated v1model ``Checksum16.get(data)``: csum16 of the packed fields."""
+        data = call_args(mc)[0]
+        assert data is not None
+        unit = self.prog.hash_unit(HashAlgorithm("csum16"), f"Checksum16@{mc.src}")
+        return f"({unit}.compute({self._packed(cc, data)}) & 0xffff)"
+
     def _f_verify_checksum(self, cc: CallCompiler, mc: ast.MethodCall, _obj: None) -> list[str]:
         return self._checksum(cc, mc, verify=True, payload=False)
 
