@@ -239,9 +239,9 @@ class SwitchSpec:
 @dataclass(frozen=True)
 class SwitchCommand:
     argv: list[str]
-    #: Options this target has no command-line flag for, as they would have been written
-    #: (BMv2: queue rate/depth and per-port rates go through simple_switch_CLI at run time;
-    #: port delays have no equivalent). The caller logs or applies them.
+    #: Options this target has no command-line flag for, each as "--flag value" (BMv2:
+    #: queue rates and depths go through simple_switch_CLI at run time; port delays have no
+    #: equivalent). The caller applies or logs them.
     not_on_command_line: tuple[str, ...] = ()
 
 
@@ -258,20 +258,20 @@ def switch_command(
     general += [str(spec.program)] if spec.program is not None else ["--no-p4"]
     tail = ["--grpc-server-addr", spec.grpc_address, "--cpu-port", str(spec.cpu_port)]
     tail += ["--priority-queues", str(spec.priority_queues)]
-    shaping = []
+    shaping: list[tuple[str, str]] = []
     if spec.queue_rate_pps:
-        shaping += ["--queue-rate", str(spec.queue_rate_pps)]
+        shaping.append(("--queue-rate", str(spec.queue_rate_pps)))
     if spec.queue_depth is not None:
-        shaping += ["--queue-depth", str(spec.queue_depth)]
-    for port, pps in sorted(spec.port_rates_pps.items()):
-        shaping += ["--port-rate", f"{port}:{pps}"]
-    for port, delay_us in sorted(spec.port_delays_us.items()):
-        shaping += ["--port-delay", f"{port}:{delay_us}"]
+        shaping.append(("--queue-depth", str(spec.queue_depth)))
+    shaping += [("--port-rate", f"{p}:{pps}") for p, pps in sorted(spec.port_rates_pps.items())]
+    shaping += [("--port-delay", f"{p}:{us}") for p, us in sorted(spec.port_delays_us.items())]
     if target is TargetKind.BMV2:
         if spec.thrift_port is not None:
             general += ["--thrift-port", str(spec.thrift_port)]
-        return SwitchCommand([BMV2_SWITCH, *general, "--", *tail], tuple(shaping))
-    return SwitchCommand([python, "-m", "softswitch.cli", "run", *general, *shaping, "--", *tail])
+        skipped = tuple(f"{flag} {value}" for flag, value in shaping)
+        return SwitchCommand([BMV2_SWITCH, *general, "--", *tail], skipped)
+    flags = [item for pair in shaping for item in pair]
+    return SwitchCommand([python, "-m", "softswitch.cli", "run", *general, *flags, "--", *tail])
 
 
 def _check_spec(target: TargetKind, spec: SwitchSpec) -> None:

@@ -138,7 +138,7 @@ def test_bmv2_command_line_follows_simple_switch_grpc() -> None:
         "--priority-queues", "4",
     ]  # fmt: skip
     # BMv2 has no flags for these: the caller applies them through simple_switch_CLI or logs.
-    assert command.not_on_command_line == ("--queue-depth", "64", "--port-delay", "1:2500")
+    assert command.not_on_command_line == ("--queue-depth 64", "--port-delay 1:2500")
 
 
 @pytest.mark.parametrize(
