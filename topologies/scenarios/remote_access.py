@@ -12,7 +12,7 @@ loss of the protected flow in each phase, the queue depth the FNs report. Onset 
 first packet at its receiver, as a starved sender process may start late.
 Pass: FNs reached the sender, the protected flow stayed near loss-free (LOSS_BOUND) and the
 sender reacted sooner than with the end-to-end echo, and lost no larger share than the
-baseline.
+baseline (up to LOSS_SLACK: a packet or two is noise).
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ BURST_PPS = 200.0
 REACTION = Reaction(holdoff_s=0.03)
 #: "Near loss-free": Python switches on two cores lose the odd packet when CPU-starved.
 LOSS_BOUND = 0.02
+#: "No worse than the baseline" up to this share: a packet or two either way is noise.
+LOSS_SLACK = 0.005
 COMPARED = ("reaction_ms", "protected_lost", "burst_lost")
 
 
@@ -179,9 +181,10 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
     result.check(
         "protected flow near loss-free",
         fantel["protected_loss_fraction"] <= LOSS_BOUND
-        and fantel["protected_loss_fraction"] <= baseline["protected_loss_fraction"],
+        and fantel["protected_loss_fraction"] <= baseline["protected_loss_fraction"] + LOSS_SLACK,
         f"lost {fantel['protected_lost']} of {fantel['protected_sent']} "
-        f"(bound {LOSS_BOUND:.1%}); baseline lost {baseline['protected_lost']} "
+        f"(bound {LOSS_BOUND:.1%}, baseline + {LOSS_SLACK:.1%}); baseline lost "
+        f"{baseline['protected_lost']} "
         f"of {baseline['protected_sent']}",
     )
     reacted = fantel["reaction_ms"] is not None and (
