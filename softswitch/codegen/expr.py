@@ -391,7 +391,26 @@ class ExprCompiler:
                 if isinstance(lhs.expr, ast.Slice)
                 else [f"{target} = {new}"]
             )
-        return [f"{self.lvalue(lhs)} = {value_src}"]
+        lines = [f"{self.lvalue(lhs)} = {value_src}"]
+        if isinstance(lhs, ast.Member):
+            lines += self._union_member_assigned(lhs)
+        return lines
+
+    def _union_member_assigned(self, member: ast.Member) -> list[str]:
+        """``u.h = e`` with ``e`` valid leaves ``u.h`` the union's only valid member (BMv2:
+        marking a union member valid invalidates the others)."""
+        union_t = strip(member.expr.type)
+        if not (isinstance(union_t, T.StructLikeType) and union_t.kind == "header_union"):
+            return []
+        union = self.expr(member.expr)
+        siblings = [
+            f"    {union}.{field_attr(f.name)}._v = False"
+            for f in union_t.fields
+            if f.name != member.name
+        ]
+        if not siblings:
+            return []
+        return [f"if {union}.{field_attr(member.name)}._v:", *siblings]
 
     def lvalue(self, e: ast.Expression) -> str:
         if isinstance(e, ast.PathExpr | ast.Member | ast.ArrayIndex):
