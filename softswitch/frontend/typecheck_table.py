@@ -182,11 +182,30 @@ class TableChecker(StmtChecker):
         for key_expr, key, ty in zip(keys, table.keys, key_types, strict=False):
             self.check_simple_keyset(key_expr, ty)
             self._check_entry_key_kind(key_expr, key.match_kind)
+            self._check_entry_key_bits(key_expr, key.match_kind, representation(ty))
         self._check_table_action(table, entry.action, listed, "entry action")
         if entry.priority is not None:
             priority = self.const_int(entry.priority, "an entry priority")
             if priority < 0:
                 self.fail(entry.priority, "an entry priority must be non-negative")
+
+    def _check_entry_key_bits(self, key_expr: ast.Expression, match_kind: str, ty: P4Type) -> None:
+        """Entry constants fit the key, and lpm masks are prefixes (p4c table-entries-lpm-2)."""
+        if not isinstance(ty, BitsType) or ty.signed:
+            return
+        parts = [key_expr]
+        if isinstance(key_expr, ast.MaskExpr):
+            parts = [key_expr.value, key_expr.mask]
+        elif isinstance(key_expr, ast.RangeExpr):
+            parts = [key_expr.lo, key_expr.hi]
+        for part in parts:
+            if isinstance(part, ast.IntLiteral) and part.width is None and part.value >> ty.width:
+                self.fail(part, f"{part.value:#x} has 1 bits outside the key's {ty}")
+        if match_kind == "lpm" and isinstance(key_expr, ast.MaskExpr):
+            mask = key_expr.mask.const_value
+            full = (1 << ty.width) - 1
+            if isinstance(mask, int) and (full ^ mask) & ((full ^ mask) + 1):
+                self.fail(key_expr.mask, f"{mask:#x} is not a prefix mask for an lpm key of {ty}")
 
     def _check_entry_key_kind(self, key_expr: ast.Expression, match_kind: str) -> None:
         allowed = {
