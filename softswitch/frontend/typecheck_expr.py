@@ -572,7 +572,10 @@ class ExprChecker(CheckerBase):
         if isinstance(source, NewType) and source.base == target:
             return True
         if isinstance(target, NewType):
-            return source == target.base or self.cast_allowed(source, target.base)
+            # Only from the base type itself (p4c issue3221), or a literal through it.
+            return source == target.base or (
+                isinstance(source, IntType) and self.cast_allowed(source, target.base)
+            )
         if isinstance(source, NewType):
             return self.cast_allowed(source.base, target)
         if isinstance(target, BitsType):
