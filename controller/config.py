@@ -122,14 +122,23 @@ class Policy:
         }
 
 
+#: `pipeline.target` values (controller.targets.select_target resolves them).
+PIPELINE_TARGETS = ("auto", "bmv2", "softswitch")
+
+
 @dataclass(frozen=True)
 class PipelineFiles:
-    """Either ready-made P4Info + device config, or a P4 program the controller compiles."""
+    """Either ready-made P4Info + device config, or a P4 program the controller compiles for
+    the switches' target (controller.targets)."""
 
     p4info: Path | None = None
     device_config: Path | None = None
     program: Path | None = None
     include_dirs: tuple[Path, ...] = ()
+    defines: tuple[str, ...] = ()
+    #: auto (BMv2 when simple_switch_grpc and p4c are on PATH), bmv2 or softswitch;
+    #: the environment variable FANTEL_TARGET overrides it.
+    target: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -400,7 +409,7 @@ class _ConfigParser(SourceParser):
             "pipeline",
             "pipeline",
             set(),
-            {"p4info", "device_config", "program", "include_dirs"},
+            {"p4info", "device_config", "program", "include_dirs", "defines", "target"},
         )
         files = PipelineFiles(
             p4info=self._path(section, "p4info", "pipeline"),
@@ -414,7 +423,26 @@ class _ConfigParser(SourceParser):
                 "pipeline.include_dirs",
                 "expected a list of paths",
             )
-        files = replace(files, include_dirs=tuple(self.base / i for i in includes))
+        defines = self.value(section, "defines", "pipeline", list, LineList())
+        if not all(isinstance(d, str) for d in defines):
+            raise self.fail(
+                section.key_lines["defines"],
+                "pipeline.defines",
+                "expected a list of NAME or NAME=VALUE",
+            )
+        target = self.value(section, "target", "pipeline", str, "auto")
+        if target not in PIPELINE_TARGETS:
+            raise self.fail(
+                section.key_lines["target"],
+                "pipeline.target",
+                f"unknown target {target!r}; use auto, bmv2 or softswitch",
+            )
+        files = replace(
+            files,
+            include_dirs=tuple(self.base / i for i in includes),
+            defines=tuple(defines),
+            target=target,
+        )
         given = (files.p4info is not None, files.device_config is not None)
         if files.program is not None and any(given):
             raise self.fail(

@@ -42,6 +42,7 @@ from controller.p4rt import Fleet, FleetHandlers, Pipeline, SwitchTarget
 from controller.programming import Intent, MeteredReservation, node_mac, switch_entities
 from controller.reconcile import Plan
 from controller.semantic import AuthDomain, AuthResult, expert_load_entry
+from controller.targets import TargetError, TargetKind, build_pipeline, select_target
 from controller.te import AdmissionError, TeSolution, TrafficEngine
 from controller.te.paths import Arc, Pair, Path
 from controller.topology import Topology
@@ -79,32 +80,23 @@ class ReservationView:
         }
 
 
-def resolve_pipeline(files: PipelineFiles, workdir: pathlib.Path) -> Pipeline:
-    """The P4Info and device config to push: given files, or compiled from a P4 program with the
-    embedded target's front-end (its device config is a source bundle, docs/p4runtime.md)."""
+def resolve_pipeline(
+    files: PipelineFiles, workdir: pathlib.Path, target: TargetKind | None = None
+) -> Pipeline:
+    """The P4Info and device config to push: given files, or the program built for the target
+    the switches run (`controller.targets`: BMv2 JSON from p4c-bm2-ss, or the embedded
+    target's source bundle). `target` defaults to `select_target(files.target)`."""
     if files.p4info is not None and files.device_config is not None:
         return Pipeline(files.p4info, files.device_config)
     if files.program is None:
         raise ConfigError(
             "<config>", 0, "pipeline", "no pipeline: give program or p4info + device_config"
         )
-    from softswitch.frontend.compiler import compile_file
-    from softswitch.frontend.diagnostics import CompileError
-    from softswitch.frontend.p4info import build_p4info, write_p4info
-    from softswitch.p4rt.program import make_bundle
-
     try:
-        checked = compile_file(files.program, include_dirs=files.include_dirs)
-    except CompileError as err:
+        chosen = target if target is not None else select_target(files.target)
+        return build_pipeline(files.program, files.include_dirs, files.defines, chosen, workdir)
+    except TargetError as err:
         raise PipelineError(str(err)) from err
-    except OSError as err:
-        raise PipelineError(f"{files.program}: {err.strerror or err}") from err
-    workdir.mkdir(parents=True, exist_ok=True)
-    stem = files.program.name.removesuffix(".p4")
-    p4info, bundle = workdir / f"{stem}.p4info.txtpb", workdir / f"{stem}.bundle.json"
-    write_p4info(build_p4info(checked), p4info)
-    bundle.write_bytes(make_bundle(files.program, files.include_dirs))
-    return Pipeline(p4info, bundle)
 
 
 class ControllerService:

@@ -16,22 +16,17 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from mininet.node import Switch
 
+from controller.targets import SwitchSpec, TargetKind, select_target, switch_command
 from softswitch.p4rt.client import wait_for_port
 
 log = logging.getLogger("topologies.p4switch")
 
 STOP_GRACE_S = 5.0
-
-
-def use_bmv2() -> bool:
-    """BMv2 only when both its gRPC switch and the compiler are installed."""
-    return shutil.which("simple_switch_grpc") is not None and shutil.which("p4c") is not None
 
 
 class P4Switch(Switch):
@@ -77,40 +72,36 @@ class P4Switch(Switch):
         self.port_delays_us = dict(port_delays_us or {})
         self.port_rates_pps = dict(port_rates_pps or {})
         self.start_timeout_s = start_timeout_s
-        self.bmv2 = use_bmv2()
+        self.target = select_target()
+        self.bmv2 = self.target is TargetKind.BMV2
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
         """The switch's command line (general options, ``--``, target options)."""
-        general = ["--device-id", str(self.device_id), "--log-console"]
-        for port, intf in sorted(self.intfs.items()):
-            if intf.name != "lo":
-                general += ["-i", f"{port}@{intf.name}"]
-        general += [str(self.program)] if self.program is not None else ["--no-p4"]
-        target = ["--grpc-server-addr", self.grpc_address, "--cpu-port", str(self.cpu_port)]
-        target += ["--priority-queues", str(self.priority_queues)]
-        shaping = []
-        if self.queue_rate_pps:
-            shaping += ["--queue-rate", str(self.queue_rate_pps)]
-        if self.queue_depth is not None:
-            shaping += ["--queue-depth", str(self.queue_depth)]
-        for port, delay_us in sorted(self.port_delays_us.items()):
-            shaping += ["--port-delay", f"{port}:{delay_us}"]
-        rates = [f"{port}:{pps}" for port, pps in sorted(self.port_rates_pps.items())]
-        if self.bmv2:
-            if rates:
-                general += ["--thrift-port", str(self.thrift_port)]
-            if shaping:
-                log.warning(
-                    "%s: simple_switch_grpc has no command-line queue rate/depth or port delay; "
-                    "skipped: %s",
-                    self.name,
-                    " ".join(shaping),
-                )
-            return ["simple_switch_grpc", *general, "--", *target]
-        for rate in rates:
-            shaping += ["--port-rate", rate]
-        return [sys.executable, "-m", "softswitch.cli", "run", *general, *shaping, "--", *target]
+        spec = SwitchSpec(
+            self.device_id,
+            self.grpc_address,
+            {port: intf.name for port, intf in self.intfs.items() if intf.name != "lo"},
+            cpu_port=self.cpu_port,
+            priority_queues=self.priority_queues,
+            program=self.program,
+            thrift_port=self.thrift_port if self.bmv2 and self.port_rates_pps else None,
+            queue_rate_pps=self.queue_rate_pps,
+            queue_depth=self.queue_depth,
+            port_rates_pps=self.port_rates_pps,
+            port_delays_us=self.port_delays_us,
+        )
+        command = switch_command(self.target, spec)
+        # Per-port rates are applied through simple_switch_CLI once BMv2 runs (start()).
+        skipped = [o for o in command.not_on_command_line if not o.startswith("--port-rate ")]
+        if skipped:
+            log.warning(
+                "%s: simple_switch_grpc has no command-line queue rate/depth or port delay; "
+                "skipped: %s",
+                self.name,
+                " ".join(skipped),
+            )
+        return command.argv
 
     @property
     def thrift_port(self) -> int:

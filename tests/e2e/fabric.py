@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from scapy.layers.l2 import Ether
 
 from bench.netns import Host as NetnsHost
 from bench.netns import open_raw_socket
+from controller.targets import SwitchSpec, select_target, switch_command
 from controller.topology import Host, Topology
 from softswitch.p4rt.client import wait_for_port
 from topologies.testbed import host_iface, plan_host
@@ -146,29 +146,19 @@ class Fabric:
         self.hosts[host.name] = HostNamespace(host, netns, host_iface(host.name), plan.gateway_mac)
 
     def _start_switch(self, name: str, device_id: int) -> None:
+        """The switch process of the target the controller builds for (`select_target`:
+        BMv2 when installed, FANTEL_TARGET overrides), with its output as the log."""
         address = f"127.0.0.1:{_free_tcp_port()}"
         log = self.workdir / f"{name}.log"
-        argv = [
-            sys.executable,
-            "-m",
-            "softswitch.cli",
-            "run",
-            "--no-p4",
-            "--device-id",
-            str(device_id),
-            "--grpc-server-addr",
-            address,
-            "--cpu-port",
-            str(CPU_PORT),
-            "--priority-queues",
-            str(PRIORITY_QUEUES),
-            "--log-file",
-            str(log),
-        ]
-        for port in self.topology.port_map(name):
-            argv += ["-i", f"{port}@{self.port_ifaces[name, port]}"]
-        with open(self.workdir / f"{name}.stderr", "wb") as stderr:
-            process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+        ports = {port: self.port_ifaces[name, port] for port in self.topology.port_map(name)}
+        spec = SwitchSpec(
+            device_id, address, ports, cpu_port=CPU_PORT, priority_queues=PRIORITY_QUEUES
+        )
+        argv = switch_command(select_target(), spec).argv
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                argv, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+            )
         self.switches[name] = SwitchProcess(name, device_id, address, process, log)
 
     # -- experiments -------------------------------------------------------------------------
