@@ -1,6 +1,6 @@
 /*
  * fantel for BMv2 simple_switch_grpc (v1model): includes, instances and the apply chains only.
- * Build: p4c-bm2-ss --arch v1model --p4runtime-files fantel.p4info.txtpb \
+ * Build: p4c-bm2-ss --arch v1model --p4runtime-files fantel.p4info.txt \
  *        -I p4src p4src/v1model/fantel_v1model.p4
  * Run simple_switch_grpc with --cpu-port 255 (CPU_PORT_NUMBER) and --priority-queues 8.
  */
