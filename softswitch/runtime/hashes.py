@@ -120,10 +120,13 @@ def csum16(data: bytes) -> int:
     """BMv2 ``csum16``: RFC 1071 Internet checksum (odd length padded with a zero byte)."""
     if len(data) & 1:
         data = data + b"\x00"
-    total = sum(int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+    # The end-around-carry sum of 16-bit words is the words' value modulo 0xFFFF (as
+    # 0x10000 == 1 there), except that a non-zero sum folds to 0xFFFF rather than 0.
+    value = int.from_bytes(data, "big")
+    folded = value % 0xFFFF
+    if folded == 0 and value:
+        folded = 0xFFFF
+    return ~folded & 0xFFFF
 
 
 def xor16(data: bytes) -> int:

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from softswitch.runtime.bits import pack_fields
 from softswitch.runtime.errors import InvalidArgumentError
@@ -80,6 +82,19 @@ def test_csum16_is_the_internet_checksum() -> None:
     # odd length: the last byte is padded with a zero byte
     assert csum16(b"\x01") == (~0x0100) & 0xFFFF
     assert HashUnit(HashAlgorithm.CSUM16).compute(header) == 0xB861
+    # a non-zero sum that is a multiple of 0xFFFF folds to 0xFFFF, so the checksum is 0
+    assert csum16(b"\xff\xff\xff\xff") == 0x0000
+    assert csum16(b"\xff\xfe\x00\x01") == 0x0000
+    assert csum16(b"\x00\x00\x00\x00") == 0xFFFF
+
+
+@given(st.binary(max_size=64))
+def test_csum16_equals_the_rfc1071_word_loop(data: bytes) -> None:
+    padded = data + b"\x00" * (len(data) & 1)
+    total = sum(int.from_bytes(padded[i : i + 2], "big") for i in range(0, len(padded), 2))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    assert csum16(data) == ~total & 0xFFFF
 
 
 def test_identity_and_xor16_tails() -> None:
