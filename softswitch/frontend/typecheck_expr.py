@@ -465,6 +465,11 @@ class ExprChecker(CheckerBase):
                 (*_OBJECT_TYPES, StringType, MatchKindType, ApplyResultType, ActionEnumType),
             ):
                 self.fail(expr, f"'{op.value}' cannot compare values of type {operand}")
+            if isinstance(operand, ListLiteralType) or (
+                isinstance(operand, StructLikeType) and not operand.name
+            ):
+                # Neither side says which tuple or struct type is compared (p4c issue3057).
+                self.fail(expr, f"'{op.value}' cannot compare two untyped expressions")
             return BoolType()
         if op in _ORDER:
             if not isinstance(operand, BitsType | IntType):
