@@ -10,6 +10,7 @@ from pathlib import Path
 
 import finsy as fy
 import pytest
+from finsy.p4schema import P4StructType
 from finsy.proto import p4r
 from typer.testing import CliRunner
 
@@ -281,6 +282,7 @@ async def test_auth_digests_are_counted_and_logged(tmp_path: Path) -> None:
         message = p4r.StreamMessageResponse()
         message.digest.digest_id = digest.id
         message.digest.list_id = 1
+        assert isinstance(digest.type_spec, P4StructType)
         message.digest.data.add().CopyFrom(digest.type_spec.encode_data(failure))
         fake.inject(message)
         await wait_for(lambda: service.auth_failures.get(("sem", "bad_tag")) == 1, "auth failure")

@@ -138,8 +138,9 @@ def test_routes_groups_and_members_realize_the_te_weights(intent: Intent) -> Non
     groups = {e.group_id: e for e in entities if isinstance(e, fy.P4ActionProfileGroup)}
     members = {e.member_id: e for e in entities if isinstance(e, fy.P4ActionProfileMember)}
     expected = intent.solution.next_hops["e1"]["a1"]
-    assert groups[a1].members is not None
-    assert [(m.member_id, m.weight) for m in groups[a1].members] == [
+    group_members = groups[a1].members
+    assert group_members is not None
+    assert [(m.member_id, m.weight) for m in group_members] == [
         (member_id(a1, port), weight) for port, weight in expected
     ]
     for port, _ in expected:
@@ -185,7 +186,9 @@ def test_backups_and_remote_watches(intent: Intent) -> None:
             if isinstance(e, fy.P4ActionProfileMember)
             and e.member_id == member_id(switch_next_id(5), port)
         )
-        assert member.action is not None and member.action.args["watch_id"] == watches[obj] > 0
+        watch = watches[obj]
+        assert isinstance(watch, int) and watch > 0
+        assert member.action is not None and member.action.args["watch_id"] == watch
 
 
 def test_liveness_on_links_only(intent: Intent) -> None:

@@ -38,7 +38,7 @@ def group(profile: int, group_id: int, members: dict[int, int]) -> p4r.Entity:
     return entity
 
 
-def kinds(result_updates: list[p4r.Update]) -> list[tuple[str, str]]:
+def kinds(result_updates: list[p4r.Update]) -> list[tuple[str, str | None]]:
     return [(p4r.Update.Type.Name(u.type), u.entity.WhichOneof("entity")) for u in result_updates]
 
 
