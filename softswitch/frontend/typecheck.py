@@ -23,7 +23,7 @@ from softswitch.frontend.types import (
     ParserType,
     VoidType,
 )
-from softswitch.frontend.typeutil import subst
+from softswitch.frontend.typeutil import fits_value_set, subst
 
 _RESERVED_STATES = ("accept", "reject")
 
@@ -211,6 +211,8 @@ class Checker(TableChecker):
             self.scope.declare(local)
         elif isinstance(local, ast.ValueSetDecl) and self.ctx.kind == "parser":
             element = self.resolve_type(local.elem_type)
+            if not fits_value_set(element):
+                self.fail(local.elem_type, f"a value set cannot hold values of type {element}")
             self.value_set_types[id(local)] = element
             self.const_int(local.size, "a value set size")
             self.scope.declare(local)

@@ -131,6 +131,13 @@ def representation(ty: P4Type) -> P4Type:
             return ty
 
 
+def fits_value_set(ty: P4Type) -> bool:
+    """``value_set<T>``: fixed-width scalars and structs of them (not ``int``: p4c issue3346)."""
+    if isinstance(ty, StructLikeType):
+        return ty.kind == "struct" and all(fits_value_set(f.type) for f in ty.fields)
+    return ty.bit_width() is not None and not isinstance(ty, TupleType | HeaderStackType)
+
+
 def is_scalar_key(ty: P4Type) -> bool:
     """Types usable as table keys and select expressions."""
     if isinstance(ty, NewType):
