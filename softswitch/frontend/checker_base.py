@@ -244,12 +244,23 @@ class CheckerBase(ABC):
                 seen.add(f.name)
                 fty = subst(self.resolve_type(f.type_ref), mapping)
                 self._check_field_type(kind, f, fty)
+                self._check_match_annotation(f)
                 varbits += isinstance(fty, VarbitType)
                 fields.append(StructField(f.name, fty, tuple(f.annotations)))
         if varbits > 1:
             self.fail(decl, f"header {decl.name} has more than one varbit field")
         # Specializations of a generic struct share its name and differ by field types.
         return StructLikeType(kind, decl.name, tuple(fields), decl)
+
+    def _check_match_annotation(self, f: ast.StructField) -> None:
+        """``@match(kind)`` on a field (how a value set matches it) names a match_kind."""
+        anno = f.annotation("match")
+        if anno is None:
+            return
+        if len(anno.exprs) != 1:
+            self.fail(anno, "@match needs exactly one argument")
+        if not isinstance(self.check_expr(anno.exprs[0]), MatchKindType):
+            self.fail(anno.exprs[0], "@match needs a match_kind")
 
     def _check_field_type(self, kind: str, f: ast.StructField, fty: P4Type) -> None:
         if kind == "header_union":
