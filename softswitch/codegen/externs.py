@@ -56,6 +56,20 @@ def _stack_next_ref(hdr: ast.Expression) -> ast.Member | None:
     return None
 
 
+def _packed_constant_widths(fields: list[tuple[str, int]]) -> str:
+    """``pack_fields`` unrolled into one expression when every width is known at load."""
+    total = sum(w for _, w in fields)
+    shift = -total % 8  # BMv2 BufBuilder pads the last byte with zero bits
+    terms = []
+    for value, width in reversed(fields):
+        term = f"(({value}) & {(1 << width) - 1:#x})"
+        terms.append(f"({term} << {shift})" if shift else term)
+        shift += width
+    if not terms:
+        return "b''"
+    return f"({' | '.join(reversed(terms))}).to_bytes({shift >> 3}, 'big')"
+
+
 class V1ModelExterns:
     def __init__(self, prog: ProgramCompiler) -> None:
         self.prog = prog
@@ -327,9 +341,12 @@ class V1ModelExterns:
 
     def _packed(self, cc: CallCompiler, data: ast.Expression, with_payload: bool = False) -> str:
         fields = cc.flatten(data)
-        values = "".join(v + ", " for v, _ in fields)
-        widths = "".join(f"{w}, " for _, w in fields)
-        packed = f"pack_fields(({values}), ({widths}))"
+        if all(w.isdigit() for _, w in fields):
+            packed = _packed_constant_widths([(v, int(w)) for v, w in fields])
+        else:
+            values = "".join(v + ", " for v, _ in fields)
+            widths = "".join(f"{w}, " for _, w in fields)
+            packed = f"pack_fields(({values}), ({widths}))"
         return f"({packed} + PKT.checksum_payload)" if with_payload else packed
 
     def _checksum(
