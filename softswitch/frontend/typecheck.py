@@ -9,6 +9,7 @@ builds the instance tree from the ``main`` package instantiation.
 from __future__ import annotations
 
 from softswitch.frontend import ast
+from softswitch.frontend.annotations import check_annotations
 from softswitch.frontend.checker_base import Context
 from softswitch.frontend.elaborate import CheckedProgram, elaborate
 from softswitch.frontend.typecheck_call import Signature
@@ -260,6 +261,7 @@ class Checker(TableChecker):
 
 def check(program: ast.Program) -> CheckedProgram:
     """Type-check ``program`` (annotating it in place) and elaborate its ``main`` package."""
+    check_annotations(program)
     checker = Checker()
     checker.check_program(program)
     return elaborate(program, checker.error_members, checker.match_kinds, checker.ctor_bound)
