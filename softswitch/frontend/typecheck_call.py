@@ -471,6 +471,8 @@ class CallChecker(ExprChecker):
             decl = ty.decl
             if not isinstance(decl, ast.ParserDecl | ast.ControlDecl):
                 self.fail(node, f"cannot instantiate {ty}: it is only a type declaration")
+            if decl is self.ctx.block:
+                self.fail(node, f"{ty} cannot instantiate itself")
             self._bind_ctor(node, args, decl.ctor_params, {}, set(), ty.name)
             return ty
         if isinstance(ty, PackageType):
