@@ -200,8 +200,8 @@ def test_probe_timeout_outlasts_a_full_bottleneck_queue() -> None:
     assert relaxed.probe_multiplier * relaxed.probe_interval_s > 64 / 200
     shallow = probes_outlast_queue(base, depth=1, pps=1000)  # drains within one interval
     assert shallow.probe_multiplier == 1 + PROBE_DROP_SLACK
-    patient = Thresholds(probe_interval_s=0.02, probe_multiplier=50)
-    assert probes_outlast_queue(patient, depth=64, pps=200).probe_multiplier == 50
+    patient = Thresholds(probe_interval_s=0.02, probe_multiplier=100)
+    assert probes_outlast_queue(patient, depth=64, pps=200).probe_multiplier == 100
 
 
 def test_topology_without_enough_hosts_is_refused(tmp_path: Path) -> None:
