@@ -1,5 +1,6 @@
 """Arguments of the standard annotations, checked as p4c's ParseAnnotations does before type
-checking: ``@name`` takes one string literal, flags such as ``@hidden`` take none.
+checking: ``@name`` takes one string literal, flags such as ``@hidden`` take none; and one
+structured annotation of a name per element.
 
 Other annotations (target-specific or unknown) are kept verbatim and never rejected.
 """
@@ -21,8 +22,14 @@ _NO_ARGUMENTS = frozenset(
 def check_annotations(program: ast.Program) -> None:
     for node in _nodes(program):
         if isinstance(node, ast.Annotated):
+            structured: set[str] = set()
             for anno in node.annotations:
                 _check(anno)
+                if anno.structured and anno.name in structured:
+                    # The spec allows one structured annotation of a name per element.
+                    raise CompileError.at(anno.src, f"duplicate structured annotation @{anno.name}")
+                if anno.structured:
+                    structured.add(anno.name)
 
 
 def _check(anno: ast.Annotation) -> None:

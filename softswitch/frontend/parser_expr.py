@@ -264,6 +264,10 @@ class ExpressionParser:
         pairs: dict[str, ast.Expression] = {}
         while True:
             key = self.parse_name()
+            if key.text in pairs:
+                if self._attempts:
+                    raise _Backtrack
+                raise CompileError.at(key.src, f"duplicate key '{key.text}' in an annotation")
             self.expect("=")
             pairs[key.text] = self.parse_expression()
             if not self.accept(","):
