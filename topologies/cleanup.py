@@ -169,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         print("clean-net: must run as root (it deletes interfaces and namespaces)", file=sys.stderr)
         return 1
     root = args.runs_dir or runs_root()
-    lock = RunLock(root)
-    if lock.held_elsewhere() and not args.force:
+    active = RunLock(root).held_elsewhere() or RunLock.network().held_elsewhere()
+    if active and not args.force:
         print(
             "clean-net: a testbed run is active; it cleans up when it ends "
             "(use --force to clean it anyway)",

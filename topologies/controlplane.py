@@ -81,7 +81,16 @@ class ControlPlane:
         from controller.api import start_api
 
         self.call(self.service.start())
-        self._api = self.call(start_api(self.service, self.config.api_host, self.config.api_port))
+        address = f"{self.config.api_host}:{self.config.api_port}"
+        try:
+            self._api = self.call(
+                start_api(self.service, self.config.api_host, self.config.api_port)
+            )
+        except OSError as err:
+            raise RuntimeError(
+                f"the controller API cannot listen on {address} ({err.strerror}): is another "
+                "controller running?"
+            ) from err
 
     def wait_ready(self, timeout_s: float) -> bool:
         """Every switch connected, pipeline pushed and reconciled with the first solution."""

@@ -76,10 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, TopologyError, PreflightError, RuntimeError) as err:
         print(f"make run: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
         return 2
-    lock = RunLock()
+    lock, network = RunLock(), RunLock.network()
+    try:
+        network.acquire(f"scenario {args.scenario}, runs in {lock.root}")
+    except RunLockedError as err:
+        print(f"make run: {err}", file=sys.stderr)
+        return 1
     try:
         lock.acquire(f"scenario {args.scenario}")
     except RunLockedError as err:
+        network.release()
         print(f"make run: {err}", file=sys.stderr)
         return 1
     signal.signal(signal.SIGTERM, _raise_interrupted)
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"make run: cleanup: {report.summary()}", file=sys.stderr)
     finally:
         lock.release()
+        network.release()
 
 
 def _run(

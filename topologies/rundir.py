@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -26,6 +27,11 @@ RUNS_DIR_ENV = "FANTEL_RUNS_DIR"
 RECORD_FILE = "resources.jsonl"
 CLEANED_MARKER = "cleaned"
 LOCK_FILE = ".lock"
+#: Interface names and ports (API 9090, gRPC 50000+) are machine-wide, so one lock is too:
+#: runs under different runs directories (tests set FANTEL_RUNS_DIR) must not build two
+#: networks with the same names at once.
+NETWORK_LOCK_DIR = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+NETWORK_LOCK_FILE = "fantel-testbed.lock"
 
 ResourceKind = Literal["process", "iface", "netns"]
 
@@ -165,14 +171,20 @@ def recorded_runs(root: Path | None = None) -> Iterator[Path]:
 class RunLock:
     """An exclusive, non-blocking lock on the runs directory for one run's lifetime."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, name: str = LOCK_FILE) -> None:
         self.root = root or runs_root()
+        self.name = name
         self._file: IO[str] | None = None
+
+    @classmethod
+    def network(cls) -> RunLock:
+        """The machine-wide lock every run holds while its network exists."""
+        return cls(NETWORK_LOCK_DIR, NETWORK_LOCK_FILE)
 
     def acquire(self, owner: str) -> None:
         """Take the lock or raise RunLockedError naming the active run."""
         self.root.mkdir(parents=True, exist_ok=True)
-        handle = (self.root / LOCK_FILE).open("a+", encoding="utf-8")
+        handle = (self.root / self.name).open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -192,7 +204,7 @@ class RunLock:
         """True when another process holds the lock (a run is active)."""
         if self._file is not None:
             return False
-        path = self.root / LOCK_FILE
+        path = self.root / self.name
         if not path.exists():
             return False
         with path.open("a+", encoding="utf-8") as handle:

@@ -11,6 +11,7 @@ import pytest
 
 from topologies.cleanup import clean_run
 from topologies.cleanup import main as cleanup_main
+from topologies.run import main as run_main
 from topologies.rundir import (
     CLEANED_MARKER,
     RECORD_FILE,
@@ -126,3 +127,26 @@ def test_clean_net_refuses_while_a_run_is_active(
 def test_process_start_ticks_of_self() -> None:
     assert process_start_ticks(os.getpid()) is not None
     assert process_start_ticks(2**22 + 12345) is None
+
+
+@pytest.mark.root
+def test_runs_with_different_runs_dirs_exclude_each_other(
+    runs_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Interface names and ports are machine-wide: a run under another runs directory (a test's
+    FANTEL_RUNS_DIR) holds the network lock, so this one refuses before touching anything."""
+    monkeypatch.setattr("topologies.rundir.NETWORK_LOCK_DIR", tmp_path)
+    other = RunLock.network()
+    other.acquire("scenario failure, runs in /elsewhere")
+    try:
+        assert run_main(["--scenario", "failure", "--headless"]) == 1
+        assert "another testbed run is active (scenario failure, runs in /elsewhere" in (
+            capsys.readouterr().err
+        )
+        assert not RunLock(runs_root).held_elsewhere()  # this run's own lock was released
+        assert not any(runs_root.glob("*-failure"))
+    finally:
+        other.release()

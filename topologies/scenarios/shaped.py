@@ -210,8 +210,8 @@ def run_phase(ctx: ScenarioContext, phase: Phase, specs: list[FlowSpec]) -> Phas
 
 def api(
     ctx: ScenarioContext, method: str, path: str, body: dict[str, Any] | None = None
-) -> tuple[int, dict[str, Any]]:
-    """One call to the controller's HTTP API, as `fantelctl` makes it."""
+) -> tuple[int, Any]:
+    """One call to the controller's HTTP API, as `fantelctl` makes it: status and JSON."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{ctx.testbed.api_port}{path}",
         data=None if body is None else json.dumps(body).encode(),
