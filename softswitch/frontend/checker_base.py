@@ -39,6 +39,9 @@ from softswitch.frontend.types import (
 )
 from softswitch.frontend.typeutil import subst
 
+# Objects, not values: they cannot be stored in tuples.
+_OBJECT_TYPES = (ExternType, ParserType, ControlType, PackageType, VoidType)
+
 _BASE_TYPES: dict[str, P4Type] = {
     "bool": BoolType(),
     "int": IntType(),
@@ -140,7 +143,11 @@ class CheckerBase(ABC):
         if isinstance(ref, ast.DontCareTypeRef):
             return DontCareType()
         if isinstance(ref, ast.TupleTypeRef):
-            return TupleType(tuple(self.resolve_type(e) for e in ref.elements))
+            elements = tuple(self.resolve_type(e) for e in ref.elements)
+            for element, element_ref in zip(elements, ref.elements, strict=True):
+                if isinstance(element, _OBJECT_TYPES):
+                    self.fail(element_ref, f"a tuple cannot hold values of type {element}")
+            return TupleType(elements)
         if isinstance(ref, ast.HeaderStackTypeRef):
             element = self.resolve_type(ref.element)
             if not isinstance(element, StructLikeType) or element.kind == "struct":

@@ -117,6 +117,8 @@ class Checker(TableChecker):
             self.declare_type_params(decl.type_params)
             self.resolve_params(decl.params)
             ret = self.resolve_type(decl.return_type)
+        if isinstance(ret, ParserType | ControlType | PackageType):
+            self.fail(decl.return_type, f"'{decl.name}' cannot return a value of type {ret}")
         return Signature(decl.params, ret, [t.name for t in decl.type_params])
 
     def _check_function(self, decl: ast.ExternFunctionDecl | ast.FunctionDecl) -> None:

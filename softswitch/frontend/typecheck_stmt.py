@@ -19,6 +19,7 @@ from softswitch.frontend.types import (
     PackageType,
     ParserType,
     SetType,
+    StringType,
     StructLikeType,
     TupleType,
     VoidType,
@@ -49,7 +50,9 @@ class StmtChecker(CallChecker):
 
     def check_variable(self, decl: ast.VariableDecl) -> None:
         ty = self.resolve_type(decl.type_ref)
-        if isinstance(ty, ExternType | ParserType | ControlType | PackageType | VoidType):
+        if isinstance(
+            ty, ExternType | ParserType | ControlType | PackageType | VoidType | StringType
+        ):
             self.fail(decl, f"variable '{decl.name}' cannot have type {ty}")
         decl.type = ty
         if decl.init is not None:

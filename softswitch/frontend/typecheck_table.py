@@ -38,6 +38,8 @@ class TableChecker(StmtChecker):
         for p in decl.params:
             if isinstance(p.type, IntType):
                 self.fail(p, f"action parameter '{p.name}' cannot have type int (no width)")
+            if isinstance(p.type, ExternType):
+                self.fail(p, f"action parameter '{p.name}' cannot have type {p.type}")
             if p.direction is ast.Direction.NONE:
                 seen_directionless = True
             elif seen_directionless:
