@@ -145,6 +145,10 @@ class StmtChecker(CallChecker):
         if self.ctx.kind == "action":
             self.fail(stmt, "'switch' cannot be used in an action")
         ty = self.check_value(stmt.expr)
+        if not isinstance(
+            representation(ty), ActionEnumType | BitsType | IntType | EnumType | ErrorType
+        ):
+            self.fail(stmt.expr, f"cannot switch on a value of type {ty}")
         seen: dict[object, ast.Node] = {}
         for i, case in enumerate(stmt.cases):
             label = case.label
