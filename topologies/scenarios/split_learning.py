@@ -53,8 +53,9 @@ URGENCY = 200
 TOP_QUEUE, BULK_QUEUE, PROMOTED_QUEUE = 7, 0, 5
 BUDGET_MS = 500.0
 TOLERANT_START_S = 0.3
-#: Longer than the upload's packet spacing, so the whole upload is one burst.
-IDLE_GAP_S = 0.1
+#: Longer than the upload's packet spacing and than a Python hiccup, so the whole upload is one
+#: burst (a new burst would be buffered again for a whole budget).
+IDLE_GAP_S = 0.3
 PROMOTION_SLACK_S = 1.0
 LOSS_BOUND = 0.02
 TOLERANT_LOSS_BOUND = 0.05
