@@ -517,14 +517,21 @@ class P4Parser(ExpressionParser):
         self.expect("{")
         if self.at("}"):
             self.fail("a table property")
+        seen: set[str] = set()
         while not self.accept("}"):
-            self._parse_table_property(table)
+            self._parse_table_property(table, seen)
         return table
 
-    def _parse_table_property(self, table: ast.TableDecl) -> None:
+    def _parse_table_property(self, table: ast.TableDecl, seen: set[str]) -> None:
+        """One property; ``seen`` holds the names of the properties already parsed (the
+        checker reports other duplicates, these ones merge into the same fields here)."""
         annotations = self.parse_annotations()
         is_const = self.accept("const") is not None
         token = self.tok
+        if token.text in (*_TABLE_KEYWORD_PROPERTIES, "default_action"):
+            if token.text in seen:
+                raise CompileError.at(token.src, f"duplicate table property '{token.text}'")
+            seen.add(token.text)
         if token.kind in _TABLE_KEYWORD_PROPERTIES:
             self.advance()
             self.expect("=")
