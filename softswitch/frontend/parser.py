@@ -523,8 +523,7 @@ class P4Parser(ExpressionParser):
         return table
 
     def _parse_table_property(self, table: ast.TableDecl, seen: set[str]) -> None:
-        """One property; ``seen`` holds the names of the properties already parsed (the
-        checker reports other duplicates, these ones merge into the same fields here)."""
+        """One property; ``seen``: names parsed so far (these would merge; the checker reports the rest)."""
         annotations = self.parse_annotations()
         is_const = self.accept("const") is not None
         token = self.tok
