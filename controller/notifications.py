@@ -159,6 +159,13 @@ class SoftState:
                 return Change(key[0], note.target, False, note)
         return None
 
+    def forget(self, originator: int) -> None:
+        """Drop the sequence numbers kept for `originator`: it restarted (or may have), and a
+        restarted switch numbers its FNs from 1 again. Active conditions stay until they end
+        or expire."""
+        for stream in [s for s in self._last_sequence if s[0] == originator]:
+            del self._last_sequence[stream]
+
     def expire(self, now: float) -> list[Change]:
         """Drop state whose lifetime ran out without a refresh."""
         gone = [key for key, (_, deadline) in self._active.items() if deadline <= now]

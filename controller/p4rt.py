@@ -3,9 +3,9 @@
 finsy owns each connection's lifecycle (reconnect with backoff, arbitration by election id,
 pipeline push when the cookie differs). This layer adds what the controller needs on top:
 whenever a switch becomes ready as primary (first connect, switch restart, controller
-restart), its PacketIn reader opens (so no FN punted meanwhile is lost), its desired state is
-reconciled (read back, diff, repair), digest subscriptions are installed or updated, and the
-ready handler runs; only then does `ready()` say so (probes wait for it). PacketIns and digest
+restart), its PacketIn reader opens (so no FN punted meanwhile is lost), the connected handler
+resets status that may be stale, its desired state is reconciled (read back, diff, repair),
+digest subscriptions are installed or updated, and the ready handler runs; only then does `ready()` say so (probes wait for it). PacketIns and digest
 lists are forwarded to handlers. It works with any P4Runtime target: BMv2's
 simple_switch_grpc or the embedded softswitch.
 """
@@ -44,6 +44,7 @@ DesiredState = Callable[[str], Iterable[fy.p4entity.P4Entity | p4r.Entity]]
 PacketHandler = Callable[[str, fy.P4PacketIn], Awaitable[None]]
 DigestHandler = Callable[[str, fy.P4DigestList], Awaitable[None]]
 ReadyHandler = Callable[[str, Plan], Awaitable[None]]
+ConnectedHandler = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class FleetHandlers:
     packet_in: PacketHandler | None = None
     digest: DigestHandler | None = None
     ready: ReadyHandler | None = None
+    #: Runs before the first reconcile, i.e. before the switch holds what it needs to send FNs.
+    connected: ConnectedHandler | None = None
     digest_ids: Sequence[str] = ()
 
 
@@ -117,6 +120,10 @@ class Fleet:
         """Up, primary, and its ready handler has finished (reconciled, subscribed)."""
         return name in self._prepared and self._primary(name)
 
+    def configured(self) -> list[str]:
+        """Switches that take writes now: primary, pipeline set (possibly still reconciling)."""
+        return [n for n in self._switches if n in self._configured and self._primary(n)]
+
     def _primary(self, name: str) -> bool:
         switch = self._switches[name]
         return switch.is_up and switch.is_primary
@@ -141,13 +148,16 @@ class Fleet:
     async def sync_all(self) -> dict[str, Plan]:
         """Reconcile every primary switch whose pipeline is set; the others sync when they get
         ready (a sync before the pipeline push would only fail)."""
-        names = [n for n in self._switches if n in self._configured and self._primary(n)]
+        names = self.configured()
         plans = await asyncio.gather(*(self.sync(n) for n in names))
         return dict(zip(names, plans, strict=True))
 
     async def write(self, name: str, entities: Sequence[fy.P4RegisterEntry]) -> None:
-        """MODIFY register cells outside the desired state (status writes: expert loads)."""
-        await self._switches[name].write([~e for e in entities])
+        """MODIFY register cells outside the desired state (status writes: expert loads,
+        `controller.readiness`), at most WRITE_BATCH per Write."""
+        switch = self._switches[name]
+        for start in range(0, len(entities), WRITE_BATCH):
+            await switch.write([~e for e in entities[start : start + WRITE_BATCH]])
 
     async def packet_out(self, name: str, payload: bytes, **metadata: int) -> None:
         await self._switches[name].write([fy.P4PacketOut(payload, **metadata)])
@@ -163,6 +173,8 @@ class Fleet:
             # The new task opens its PacketIn queue on its first step, which runs now: FNs
             # punted while the sync below runs are queued instead of dropped by finsy.
             await asyncio.sleep(0)
+        if self.handlers.connected:
+            await self.handlers.connected(switch.name)
         result = await self.sync(switch.name)
         await self._subscribe_digests(switch)
         if self.handlers.digest:

@@ -40,6 +40,7 @@ from controller.metrics import Metrics
 from controller.notifications import Condition, Notification, ObjectRef, SoftState
 from controller.p4rt import Fleet, FleetHandlers, Pipeline, SwitchTarget
 from controller.programming import Intent, MeteredReservation, node_mac, switch_entities
+from controller.readiness import disarm_liveness, replay_reset
 from controller.reconcile import Plan
 from controller.semantic import AuthDomain, AuthResult, expert_load_entry
 from controller.targets import TargetError, TargetKind, build_pipeline, select_target
@@ -142,6 +143,7 @@ class ControllerService:
                 packet_in=self._on_packet_in,
                 digest=self._on_digest,
                 ready=self._on_ready,
+                connected=self._on_connected,
                 digest_ids=(STATUS_DIGEST, AUTH_DIGEST),
             ),
             election_id=config.election_id,
@@ -286,21 +288,26 @@ class ControllerService:
 
     # -- events from the switches ------------------------------------------------------------
 
+    async def _on_connected(self, switch: str) -> None:
+        """Before `switch` is reconciled, so before it can send an FN: it may have restarted
+        and number its FNs from 1 again, so the controller and every other switch forget the
+        sequences they kept for it; and it forgets those it kept for the others, which may
+        have restarted while it was away (`controller.readiness`)."""
+        self.soft_state.forget(self.topology.switches[switch].device_id)
+        await self.fleet.write(switch, replay_reset(self.topology, self.topology.switches))
+        cells = replay_reset(self.topology, [switch])
+        others = [n for n in self.fleet.configured() if n != switch]
+        results = await asyncio.gather(
+            *(self.fleet.write(n, cells) for n in others), return_exceptions=True
+        )
+        for name, result in zip(others, results, strict=True):
+            if isinstance(result, Exception):  # it went down: it resets its own when back
+                LOG.warning("%s: replay state for %s not reset: %s", name, switch, result)
+
     async def _on_ready(self, switch: str, plan: Plan) -> None:
         """Reconciled: disarm liveness before this controller's probes start on the switch."""
-        await self.fleet.write(switch, self._disarm_liveness(switch))
+        await self.fleet.write(switch, disarm_liveness(self.topology, switch))
         self.events.record("switch_ready", switch=switch, reconciled=plan.summary())
-
-    def _disarm_liveness(self, switch: str) -> list[fy.P4RegisterEntry]:
-        """`probe_last_rx` = 0 ("never heard": not armed) on every link port. While no
-        controller probed (a restart), the last probe heard on every port grew old: without
-        this, the first probe sent would declare every link dead. A port is armed again by the
-        first probe it hears (docs/p4-design.md, "Liveness across controller restarts")."""
-        return [
-            fy.P4RegisterEntry("probe_last_rx", index=port, data=0)
-            for port, neighbour in sorted(self.topology.port_map(switch).items())
-            if neighbour.link is not None
-        ]
 
     async def _on_packet_in(self, switch: str, packet: fy.P4PacketIn) -> None:
         await self.handle_frame(switch, packet.payload, int(packet.metadata.get("ingress_port", 0)))

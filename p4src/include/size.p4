@@ -12,7 +12,7 @@
 #define FLOWLET_SLOTS         8192
 #define WATCH_SLOTS           1024   /* remote objects tracked from received failure FNs */
 #define REMOTE_WATCH_TABLE_SIZE 1024
-#define ORIGINATOR_SLOTS      1024   /* replay state: last sequence per FN originator */
+#define FN_REPLAY_SLOTS       8192   /* replay state: last sequence per FN (originator, object) */
 #define TENANT_TABLE_SIZE     1024
 #define SEM_POLICY_TABLE_SIZE 1024
 #define SEM_CLASSIFIER_TABLE_SIZE 1024

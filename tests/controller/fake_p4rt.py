@@ -37,10 +37,10 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
         self.server: grpc.aio.Server | None = None
         self.address = ""
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         self.server = grpc.aio.server()
         p4runtime_pb2_grpc.add_P4RuntimeServicer_to_server(self, self.server)
-        port = self.server.add_insecure_port("127.0.0.1:0")
+        port = self.server.add_insecure_port(f"127.0.0.1:{port}")
         await self.server.start()
         self.address = f"127.0.0.1:{port}"
         return self.address
@@ -48,6 +48,15 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
     async def stop(self) -> None:
         if self.server is not None:
             await self.server.stop(grace=None)
+
+    async def restart(self) -> None:
+        """As a rebooted switch: the channel drops, and it comes back on the same address
+        with nothing (no pipeline, no entities, no subscriptions)."""
+        await self.stop()
+        self.config = None
+        self.entities.clear()
+        self.digests.clear()
+        await self.start(int(self.address.rsplit(":", 1)[1]))
 
     def inject(self, message: p4r.StreamMessageResponse) -> None:
         """Send a PacketIn or DigestList to the connected controller."""

@@ -1,20 +1,26 @@
 """What happens around a switch becoming ready: no install before its pipeline is set, FNs
 punted during the first sync are kept, digest subscriptions survive a controller restart
-without errors, and liveness is disarmed before this controller's probes start."""
+without errors, liveness is disarmed before this controller's probes start, and a restarted
+switch's FNs, numbered from 1 again, are no replays."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import finsy as fy
+import finsy.switch
+import pytest
 from finsy.proto import p4r
 
 from controller.config import ControllerConfig
 from controller.p4rt import SwitchTarget
+from controller.programming import port_object_id
+from controller.readiness import replay_slot
 from controller.service import ControllerService
 from controller.topology import Topology
-from controller.wire import FnType
+from controller.wire import FnType, ObjectKind
 from tests.controller.fake_p4rt import FakeP4Runtime
 from tests.controller.service_fixtures import (
     SMALL,
@@ -136,3 +142,59 @@ async def test_probes_start_after_liveness_is_disarmed(tmp_path: Path) -> None:
             if u.type == p4r.Update.MODIFY and u.entity.register_entry.register_id == last_rx
         }
         assert disarmed == {(port, b"\x00") for port in (1, 2, 3, 4, 5)}
+
+
+def _replay_resets(writes: Sequence[p4r.WriteRequest | p4r.PacketOut], register: int) -> set[int]:
+    """Cells of `fn_last_seq` set to 0 by these writes."""
+    return {
+        u.entity.register_entry.index.index
+        for w in writes
+        if isinstance(w, p4r.WriteRequest)
+        for u in w.updates
+        if u.type == p4r.Update.MODIFY
+        and u.entity.register_entry.register_id == register
+        and u.entity.register_entry.data.bitstring == b"\x00"
+    }
+
+
+def _first_table_write(timeline: Sequence[p4r.WriteRequest | p4r.PacketOut]) -> int:
+    return next(
+        i
+        for i, w in enumerate(timeline)
+        if isinstance(w, p4r.WriteRequest)
+        and any(u.entity.WhichOneof("entity") == "table_entry" for u in w.updates)
+    )
+
+
+async def test_a_restarted_switch_numbering_from_one_again_is_heard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # finsy waits 10 s before reconnecting a session that lasted under 2 s, as this one does.
+    monkeypatch.setattr(finsy.switch, "_FAIL_THROTTLE_SECS", 0.05)
+    topo = Topology.load(SMALL)
+    c1 = topo.switches["c1"].device_id
+    async with running_service(tmp_path) as run:
+        service, fakes = run.service, run.fakes
+        register = fy.P4Schema(fantel_pipeline(tmp_path).p4info).registers["fn_last_seq"].id
+        everyone = {replay_slot(c1, ObjectKind.PORT, port_object_id(c1, p)) for p in range(1, 6)}
+        # c1 restarted before: its first reconcile came after every cell was reset on it.
+        timeline = fakes["c1"].timeline
+        assert _replay_resets(timeline[: _first_table_write(timeline)], register) >= everyone
+        await service.handle_frame("e1", fn_frame(FnType.FAILURE_DETECTED, c1, 4, sequence=7))
+        await service.handle_frame("e1", fn_frame(FnType.FAILURE_RECOVERED, c1, 4, sequence=8))
+        marks = {name: len(fake.timeline) for name, fake in fakes.items()}
+
+        await fakes["c1"].restart()
+        await wait_for(
+            lambda: sum(e["kind"] == "switch_ready" for e in service.events.since(0)) == 6,
+            "c1 ready again",
+        )
+        for name in ("e1", "c2", "a1", "b1"):
+            resets = _replay_resets(fakes[name].timeline[marks[name] :], register)
+            assert resets == everyone, name
+        # Its numbers start at 1 again: the controller hears them.
+        seq = service.events.last_seq
+        await service.handle_frame("e1", fn_frame(FnType.FAILURE_DETECTED, c1, 4, sequence=1))
+        [note] = [e for e in service.events.since(seq) if e["kind"] == "notification"]
+        assert (note["sequence"], note["replay"]) == (1, False)
+        assert service.soft_state.replays == 0

@@ -12,6 +12,7 @@ import pytest
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 
+from controller.readiness import replay_slot
 from controller.wire import FN, DropReason, FnType, MetricKind, ObjectKind, Probe
 from softswitch.switch import Switch
 from tests.dataplane.fabric import (
@@ -209,13 +210,16 @@ def test_a_port_that_stays_dead_is_reported_again_every_half_lifetime(armed: Swi
     assert sw.counter_read(FN_TX_COUNTER, FnType.FAILURE_DETECTED)[0] == 4  # 2 events x 2 copies
 
 
-def _remote_fn(fn_type: FnType, sequence: int, hop_limit: int = 2) -> bytes:
+def _remote_fn(
+    fn_type: FnType, sequence: int, hop_limit: int = 2, object_id: int = REMOTE_LINK_ID
+) -> bytes:
     return bytes(
         fn_neighbour(
             fn_type,
             originator=NEIGHBOUR,
             sequence=sequence,
             hop_limit=hop_limit,
+            object_id=object_id,
             timestamp=777,
             lifetime=50 if fn_type == FnType.FAILURE_DETECTED else 0,
             src_mac=SPINE_MACS[4],
@@ -277,3 +281,48 @@ def test_replayed_fn_is_dropped_and_counted(sw: Switch) -> None:
         assert sw.take_outputs() == []
     assert sw.counter_read(FN_DROP_COUNTER, DropReason.FN_REPLAY)[0] == 2
     assert remote_traffic(sw)[3] == 0  # the replayed RECOVERED did not end the failure
+
+
+FN_LAST_SEQ = "FantelIngress.fast_reroute.fn_last_seq"
+OTHER_LINK_ID = REMOTE_LINK_ID + 1
+
+
+def test_fns_about_different_objects_are_no_replays_of_each_other(sw: Switch) -> None:
+    # The neighbour numbers all its events in one series. Its news about another link (9)
+    # overtook an older FN about the watched link (8), which came the longer way round.
+    newer = _remote_fn(FnType.FAILURE_DETECTED, sequence=9, hop_limit=1, object_id=OTHER_LINK_ID)
+    older = _remote_fn(FnType.FAILURE_DETECTED, sequence=8, hop_limit=1)
+    for frame in (newer, older):
+        sw.inject(4, frame)
+        assert sw.take_outputs() == [(CPU_PORT, packet_in_header(4) + frame)]
+    assert remote_traffic(sw)[3] == 0  # the older FN still took the watched link down
+    # One cell per (originator, object), where the controller computes it.
+    for object_id, sequence in ((REMOTE_LINK_ID, 8), (OTHER_LINK_ID, 9)):
+        slot = replay_slot(NEIGHBOUR, ObjectKind.LINK, object_id)
+        assert sw.register_read(FN_LAST_SEQ, slot) == sequence
+    # Per object, an older or equal number is still a replay.
+    sw.inject(4, _remote_fn(FnType.FAILURE_RECOVERED, sequence=8, hop_limit=1))
+    assert sw.take_outputs() == []
+    assert sw.counter_read(FN_DROP_COUNTER, DropReason.FN_REPLAY)[0] == 1
+
+
+def test_sequences_compare_as_serial_numbers_across_the_wrap(sw: Switch) -> None:
+    last = _remote_fn(FnType.FAILURE_DETECTED, sequence=0xFFFFFFFE, hop_limit=1)
+    wrapped = _remote_fn(FnType.FAILURE_RECOVERED, sequence=1, hop_limit=1)
+    stale = _remote_fn(FnType.FAILURE_DETECTED, sequence=0xFFFFFFFF, hop_limit=1)
+    for frame in (last, wrapped):
+        sw.inject(4, frame)
+        assert sw.take_outputs() == [(CPU_PORT, packet_in_header(4) + frame)]
+    sw.inject(4, stale)  # before 1 in serial order (RFC 1982)
+    assert sw.take_outputs() == []
+    assert sw.counter_read(FN_DROP_COUNTER, DropReason.FN_REPLAY)[0] == 1
+
+
+def test_a_reset_cell_takes_a_restarted_originator_from_one_again(sw: Switch) -> None:
+    sw.inject(4, _remote_fn(FnType.FAILURE_DETECTED, sequence=40, hop_limit=1))
+    sw.take_outputs()
+    # What the controller writes when the neighbour (re)connects (controller.readiness).
+    sw.register_write(FN_LAST_SEQ, replay_slot(NEIGHBOUR, ObjectKind.LINK, REMOTE_LINK_ID), 0)
+    restarted = _remote_fn(FnType.FAILURE_DETECTED, sequence=1, hop_limit=1)
+    sw.inject(4, restarted)
+    assert sw.take_outputs() == [(CPU_PORT, packet_in_header(4) + restarted)]

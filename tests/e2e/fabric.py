@@ -145,23 +145,34 @@ class Fabric:
         _quiet_iface(switch_end)
         self.hosts[host.name] = HostNamespace(host, netns, host_iface(host.name), plan.gateway_mac)
 
-    def _start_switch(self, name: str, device_id: int) -> None:
+    def _start_switch(self, name: str, device_id: int, address: str | None = None) -> None:
         """The switch process of the target the controller builds for (`select_target`:
         BMv2 when installed, FANTEL_TARGET overrides), with its output as the log."""
-        address = f"127.0.0.1:{_free_tcp_port()}"
+        address = address or f"127.0.0.1:{_free_tcp_port()}"
         log = self.workdir / f"{name}.log"
         ports = {port: self.port_ifaces[name, port] for port in self.topology.port_map(name)}
         spec = SwitchSpec(
             device_id, address, ports, cpu_port=CPU_PORT, priority_queues=PRIORITY_QUEUES
         )
         argv = switch_command(select_target(), spec).argv
-        with open(log, "wb") as out:
+        with open(log, "ab") as out:
             process = subprocess.Popen(
                 argv, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
             )
         self.switches[name] = SwitchProcess(name, device_id, address, process, log)
 
     # -- experiments -------------------------------------------------------------------------
+
+    def restart_switch(self, name: str) -> None:
+        """Kill one switch process (SIGKILL: no goodbye) and start a fresh one on the same
+        ports and P4Runtime address, as a rebooted switch: empty tables, registers at zero."""
+        old = self.switches[name]
+        old.process.kill()
+        old.process.wait()
+        self._start_switch(name, old.device_id, old.address)
+        ip, port = old.address.rsplit(":", 1)
+        if not wait_for_port(ip, int(port), LISTEN_TIMEOUT_S):
+            raise FabricError(f"switch {name} did not listen again on {old.address}")
 
     def set_link(self, link_name: str, up: bool) -> None:
         """Both ends of a switch-to-switch link down (or up), as a cut fibre would be."""

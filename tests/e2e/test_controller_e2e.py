@@ -180,17 +180,24 @@ async def test_a_link_that_stays_down_stays_out_of_te(
 # -- 3. congestion FN -> shifted weights -----------------------------------------------------
 
 
-async def fn_sequence(fabric: Fabric, controller: RunningController, switch: str) -> int:
-    """The last sequence number `switch` gave a neighbour FN (register `fn_sequence` of
-    NotifyIngress, docs/p4-design.md)."""
+async def register_cell(
+    fabric: Fabric, controller: RunningController, switch: str, register: str, index: int
+) -> int:
+    """One register cell of `switch`, read over a channel of its own."""
     sw = fabric.switches[switch]
-    entry = fy.P4RegisterEntry("fn_sequence", index=0).encode(controller.schema)
+    entry = fy.P4RegisterEntry(register, index=index).encode(controller.schema)
     client = P4RuntimeClient(sw.address, sw.device_id)
     try:
         [read] = await client.read([entry])
     finally:
         await client.close()
     return int.from_bytes(read.register_entry.data.bitstring, "big")
+
+
+async def fn_sequence(fabric: Fabric, controller: RunningController, switch: str) -> int:
+    """The last sequence number `switch` gave a neighbour FN (register `fn_sequence` of
+    NotifyIngress, docs/p4-design.md)."""
+    return await register_cell(fabric, controller, switch, "fn_sequence", 0)
 
 
 async def post(controller: RunningController, path: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -308,7 +315,72 @@ async def test_reconciling_an_unchanged_reservation_writes_nothing(
         await settle(controller)
 
 
-# -- 5. controller restart -------------------------------------------------------------------
+# -- 5. switch restart -----------------------------------------------------------------------
+
+RESTARTED, RESTARTED_LINK = "c1", "c1:4-a1:1"  # c1 port 4
+
+
+async def test_a_restarted_switch_numbering_from_one_again_is_heard(
+    fabric: Fabric, controller: RunningController
+) -> None:
+    service = controller.service
+    device = fabric.topology.switches[RESTARTED].device_id
+    port = link_ports(fabric, RESTARTED_LINK)[RESTARTED]
+    # Before the restart c1 numbers a few events: the link fails (and is refreshed), recovers.
+    fabric.set_link(RESTARTED_LINK, up=False)
+    try:
+        await poll(
+            lambda: RESTARTED_LINK in service.solution.failed_links,
+            "TE without the link",
+            EVENT_TIMEOUT_S,
+        )
+    finally:
+        await restore_link(fabric, controller, RESTARTED_LINK)
+    numbered = await fn_sequence(fabric, controller, RESTARTED)
+    assert numbered >= 2, "c1 reported no failure and recovery"
+
+    seq = service.events.last_seq
+    fabric.restart_switch(RESTARTED)
+    await poll(
+        lambda: (
+            service.fleet.ready(RESTARTED)
+            and bool(service.events.since(seq, frozenset({"switch_ready"})))
+        ),
+        "the restarted c1 ready again",
+        120.0,
+    )
+    # Its neighbours declared their ports to the silent c1 dead meanwhile; probes heard again
+    # bring the links back, and c1's own port is armed once it hears the first probe.
+    await poll(lambda: not service.solution.failed_links, "every link back in TE", 30.0)
+    await poll_register(fabric, controller, RESTARTED, "probe_last_rx", port)
+    await settle(controller)
+
+    fabric.set_link(RESTARTED_LINK, up=False)
+    try:
+        # c1 numbers from 1 again; its neighbours accept its first FN (no replay of the
+        # numbers they kept from before) and punt it, and the controller takes it as news.
+        def from_restarted() -> list[dict[str, Any]]:
+            return [n for n in failure_notes(controller, seq) if n["originator"] == device]
+
+        await poll(lambda: bool(from_restarted()), "c1's failure FN via a neighbour", 10.0)
+        note = from_restarted()[0]
+        assert note["switch"] != RESTARTED and note["sequence"] == 1, note
+        assert note["object"] == f"port {device}:{port}" and not note["replay"], note
+    finally:
+        await restore_link(fabric, controller, RESTARTED_LINK)
+
+
+async def poll_register(
+    fabric: Fabric, controller: RunningController, switch: str, register: str, index: int
+) -> None:
+    """Until the cell is not 0 (read every 50 ms, EVENT_TIMEOUT_S at most)."""
+    deadline = time.monotonic() + EVENT_TIMEOUT_S
+    while not await register_cell(fabric, controller, switch, register, index):
+        assert time.monotonic() < deadline, f"{switch} {register}[{index}] still 0"
+        await asyncio.sleep(0.05)
+
+
+# -- 6. controller restart -------------------------------------------------------------------
 
 _SUMMARY = re.compile(r"(\d+) inserted, (\d+) modified, (\d+) deleted")
 

@@ -11,6 +11,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
 from controller.lab import HOST_PORT, OUT_PORT, apply, sem_packet, two_port_switch
+from controller.readiness import replay_slot
 from controller.semantic import (
     AuthDomain,
     AuthResult,
@@ -23,7 +24,7 @@ from controller.semantic import (
     sign_fn,
     sign_sem,
 )
-from controller.wire import FN, SEM, FnType, TrafficClass, UdpPorts
+from controller.wire import FN, SEM, FnType, ObjectKind, TrafficClass, UdpPorts
 from softswitch.switch import Switch
 from tests.semantic.target import expected_forwarded
 
@@ -205,6 +206,10 @@ def failure_fn(sequence: int, **fields: Any) -> FN:
     )
 
 
+#: The replay cell of failure_fn's (originator, object) (controller.readiness).
+FAILURE_FN_SLOT = replay_slot(0x0A000009, ObjectKind.PORT, 0x00090001)
+
+
 def fn_frame(fn: FN) -> Ether:
     return (
         Ether(src="02:00:00:00:00:09", dst="ff:ff:ff:ff:ff:ff")
@@ -236,7 +241,7 @@ def test_fn_replay_and_forgeries_are_ignored_and_counted(sw: Switch) -> None:
     fn_secured(sw)
     first = sign_fn(failure_fn(10), FN_KEY, 3)
     assert len(receive_fn(sw, first)) == 1
-    assert sw.register_read("fn_last_seq", 0x0A000009 & 1023) == 10
+    assert sw.register_read("fn_last_seq", FAILURE_FN_SLOT) == 10
     # replay of the exact bytes: stale sequence
     assert receive_fn(sw, first) == []
     assert sw.counter_read("fn_drop_counter", 11)[0] == 1  # DropReason.FN_REPLAY
@@ -245,7 +250,7 @@ def test_fn_replay_and_forgeries_are_ignored_and_counted(sw: Switch) -> None:
     forged.auth_tag ^= 0x8000
     assert receive_fn(sw, forged) == []
     assert auth_count(sw, AuthDomain.FN, AuthResult.BAD_TAG) == 1
-    assert sw.register_read("fn_last_seq", 0x0A000009 & 1023) == 10
+    assert sw.register_read("fn_last_seq", FAILURE_FN_SLOT) == 10
     # unsigned FN while FN tags are required
     assert receive_fn(sw, failure_fn(11)) == []
     assert auth_count(sw, AuthDomain.FN, AuthResult.UNKNOWN_KEY) == 1

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from controller.readiness import FN_REPLAY_SLOTS
 from controller.semantic import EXPERT_SLOTS, QUANT_MAX_ELEMS, AuthDomain, AuthResult
 from softswitch.switch import Switch
 from tests.semantic.target import ROOT
@@ -33,6 +34,7 @@ def test_auth_codes_match_define_p4(enum: type[AuthDomain] | type[AuthResult], p
 def test_sizes_match_size_p4() -> None:
     assert _size("QUANT_MAX_ELEMS") == QUANT_MAX_ELEMS
     assert _size("EXPERT_SLOTS") == EXPERT_SLOTS
+    assert _size("FN_REPLAY_SLOTS") == FN_REPLAY_SLOTS
     # quantize.p4 unrolls one QUANTIZE_BF16(i) per stack slot
     unrolled = re.findall(
         r"QUANTIZE_BF16\((\d+)\)", (ROOT / "p4src/include/control/quantize.p4").read_text()

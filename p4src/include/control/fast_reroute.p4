@@ -27,7 +27,9 @@ control FastReroute(inout headers_t hdr,
     /* Time FAILURE_DETECTED was last flooded for the port; 0 = not reported (alive). */
     register<timestamp_t>(PORT_COUNT) port_reported_failed;
     register<timestamp_t>(WATCH_SLOTS) remote_down_until;
-    register<bit<32>>(ORIGINATOR_SLOTS) fn_last_seq;
+    /* Last sequence per (originator, object), at crc32(originator, object kind, object id)
+       mod FN_REPLAY_SLOTS (controller.programming.replay_slot computes the same index). */
+    register<bit<32>>(FN_REPLAY_SLOTS) fn_last_seq;
 
     /* Index: FN type. */
     counter(256, CounterType.packets) fn_rx_counter;
@@ -41,6 +43,7 @@ control FastReroute(inout headers_t hdr,
     timestamp_t down_until = 0;
     timestamp_t reported = 0;
     bit<32> seq = 0;
+    bit<32> replay_slot = 0;
     PortId_t check_port = 0;
     PortId_t failed_port = 0;
     watch_id_t watch_id = 0;
@@ -138,14 +141,23 @@ control FastReroute(inout headers_t hdr,
             }
             mark_to_drop(standard_md);
         } else if (hdr.fn.isValid() && md.to_local && !md.bypass) {
-            /* FN rx from a neighbour (Filtering already refused host ports). */
-            fn_last_seq.read(seq, (bit<32>)(hdr.fn.originator & (ORIGINATOR_SLOTS - 1)));
-            if (seq != 0 && hdr.fn.sequence <= seq) {
+            /* FN rx from a neighbour (Filtering already refused host ports). Replays are
+               judged per (originator, object): an originator numbers all its events in one
+               series, and its FNs about different objects reach us through different
+               neighbours, out of order (docs/wire-format.md 2.1). Sequences compare as
+               32-bit serial numbers (RFC 1982); 0 = nothing heard (the controller resets
+               cells when a switch (re)connects, docs/controller.md "Switch ready"). */
+            hash(replay_slot, HashAlgorithm.crc32, 32w0,
+                 { hdr.fn.originator, hdr.fn.object_kind, hdr.fn.object_id },
+                 (bit<32>)FN_REPLAY_SLOTS);
+            fn_last_seq.read(seq, replay_slot);
+            bit<32> ahead = hdr.fn.sequence - seq;
+            if (seq != 0 && (ahead == 0 || ahead >= 0x80000000)) {
                 fn_drop_counter.count((bit<32>)DROP_REASON_FN_REPLAY);
                 mark_to_drop(standard_md);
                 return;
             }
-            fn_last_seq.write((bit<32>)(hdr.fn.originator & (ORIGINATOR_SLOTS - 1)), hdr.fn.sequence);
+            fn_last_seq.write(replay_slot, hdr.fn.sequence);
             fn_rx_counter.count((bit<32>)hdr.fn.fn_type);
             if (remote_watch.apply().hit) {
                 if (hdr.fn.fn_type == FN_TYPE_FAILURE_DETECTED) {
