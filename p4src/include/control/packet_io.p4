@@ -9,6 +9,8 @@ control PacketIoIngress(inout headers_t hdr,
         if (hdr.packet_out.isValid()) {
             /* Sent as-is out of the requested port; FastReroute still stamps probes. */
             standard_md.egress_spec = hdr.packet_out.egress_port;
+            /* Probes judge liveness by silence: they must never wait behind a data backlog. */
+            standard_md.priority = QUEUE_PRIORITY_CONTROL;
             hdr.packet_out.setInvalid();
             md.bypass = true;
         }

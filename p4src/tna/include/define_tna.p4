@@ -11,5 +11,6 @@ typedef bit<3> QueuePriority_t;   /* mapped onto ig_intr_md_for_tm.qid by the TN
 #define CPU_PORT_NUMBER 192   /* Tofino 1 PCIe CPU port of pipe 0 */
 #endif
 const PortId_t CPU_PORT = CPU_PORT_NUMBER;
+const QueuePriority_t QUEUE_PRIORITY_CONTROL = 7;  /* top queue for controller packet-outs */
 
 #endif  /* __FANTEL_DEFINE_TNA__ */

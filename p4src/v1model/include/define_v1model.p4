@@ -14,4 +14,7 @@ typedef bit<3>  QueuePriority_t;
 #endif
 const PortId_t CPU_PORT = CPU_PORT_NUMBER;
 
+/* The highest of simple_switch's --priority-queues 8: controller packet-outs (probes) use it. */
+const QueuePriority_t QUEUE_PRIORITY_CONTROL = 7;
+
 #endif  /* __FANTEL_DEFINE_V1MODEL__ */
