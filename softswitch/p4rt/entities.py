@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-import grpc
 from finsy.proto import p4d, p4r
 
 from softswitch.p4rt.canonical import canonicalize, decode_uint, encode_uint
 from softswitch.p4rt.device import Dataplane, EntryRef, Replica
-from softswitch.p4rt.errors import P4RTError, invalid, not_found, out_of_range, unimplemented
+from softswitch.p4rt.errors import (
+    already_exists,
+    invalid,
+    not_found,
+    out_of_range,
+    unimplemented,
+)
 from softswitch.p4rt.profiles import ProfileStore
 from softswitch.p4rt.schema import DirectInfo, IndexedInfo, Schema
 from softswitch.p4rt.tables import Clock, TableStore, Translator, match_key, meter_rates
@@ -240,7 +245,7 @@ class PipelineState:
     ) -> Undo:
         old = store.get(obj_id)
         if op == INSERT and old is not None:
-            raise P4RTError(grpc.StatusCode.ALREADY_EXISTS, f"{what} {obj_id} already exists")
+            raise already_exists(f"{what} {obj_id} already exists")
         if op != INSERT and old is None:
             raise not_found(f"{what} {obj_id} does not exist")
         if op == DELETE:
@@ -269,7 +274,7 @@ class PipelineState:
         info = _lookup(self.schema.digests, entry.digest_id, "digest")
         old = self.digest_configs.get(info.id)
         if op == INSERT and old is not None:
-            raise P4RTError(grpc.StatusCode.ALREADY_EXISTS, f"digest {info.name!r} is configured")
+            raise already_exists(f"digest {info.name!r} is configured")
         if op != INSERT and old is None:
             raise not_found(f"digest {info.name!r} is not configured")
         if op == DELETE:

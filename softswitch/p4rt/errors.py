@@ -25,6 +25,22 @@ def not_found(message: str) -> P4RTError:
     return P4RTError(grpc.StatusCode.NOT_FOUND, message)
 
 
+def already_exists(message: str) -> P4RTError:
+    return P4RTError(grpc.StatusCode.ALREADY_EXISTS, message)
+
+
+def failed_precondition(message: str) -> P4RTError:
+    return P4RTError(grpc.StatusCode.FAILED_PRECONDITION, message)
+
+
+def permission_denied(message: str) -> P4RTError:
+    return P4RTError(grpc.StatusCode.PERMISSION_DENIED, message)
+
+
+def resource_exhausted(message: str) -> P4RTError:
+    return P4RTError(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+
+
 def out_of_range(message: str) -> P4RTError:
     return P4RTError(grpc.StatusCode.OUT_OF_RANGE, message)
 

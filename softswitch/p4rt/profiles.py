@@ -5,29 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-import grpc
 from finsy.proto import p4r
 
 from softswitch.p4rt.device import ActionCall, Dataplane
-from softswitch.p4rt.errors import P4RTError, invalid, not_found
+from softswitch.p4rt.errors import (
+    already_exists,
+    failed_precondition,
+    invalid,
+    not_found,
+    resource_exhausted,
+)
 from softswitch.p4rt.schema import ProfileInfo, Schema
 from softswitch.runtime.actions import GroupRef, MemberRef
 
 Undo = Callable[[], None]
 Key = tuple[int, int]  # (action profile id, member or group id)
 T = TypeVar("T")
-
-
-def _exists(message: str) -> P4RTError:
-    return P4RTError(grpc.StatusCode.ALREADY_EXISTS, message)
-
-
-def _in_use(message: str) -> P4RTError:
-    return P4RTError(grpc.StatusCode.FAILED_PRECONDITION, message)
-
-
-def _full(message: str) -> P4RTError:
-    return P4RTError(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
 
 
 class ProfileStore:
@@ -84,15 +77,19 @@ class ProfileStore:
             if old is None:
                 raise not_found(f"member {member.member_id} of {info.name!r} does not exist")
             if self.table_refs.get(("member", key)) or self.group_refs.get(key):
-                raise _in_use(f"member {member.member_id} is used by table entries or groups")
+                raise failed_precondition(
+                    f"member {member.member_id} is used by table entries or groups"
+                )
             self.device.member_delete(info.name, member.member_id)
             del self.members[key]
             return lambda: self._set_member(info, key, old)
         if op == p4r.Update.INSERT:
             if old is not None:
-                raise _exists(f"member {member.member_id} of {info.name!r} already exists")
+                raise already_exists(f"member {member.member_id} of {info.name!r} already exists")
             if info.size and sum(k[0] == info.id for k in self.members) >= info.size:
-                raise _full(f"action profile {info.name!r} is full ({info.size} members)")
+                raise resource_exhausted(
+                    f"action profile {info.name!r} is full ({info.size} members)"
+                )
         elif old is None:
             raise not_found(f"member {member.member_id} of {info.name!r} does not exist")
         stored = p4r.ActionProfileMember()
@@ -130,7 +127,7 @@ class ProfileStore:
             members.append((m.member_id, m.weight or 1))
         limit = group.max_size or info.max_group_size
         if limit and len(members) > limit:
-            raise _full(
+            raise resource_exhausted(
                 f"group {group.group_id}: {len(members)} members exceed the maximum {limit}"
             )
         if info.max_group_size and group.max_size > info.max_group_size:
@@ -154,16 +151,16 @@ class ProfileStore:
             if old is None:
                 raise not_found(f"group {group.group_id} of {info.name!r} does not exist")
             if self.table_refs.get(("group", key)):
-                raise _in_use(f"group {group.group_id} is used by table entries")
+                raise failed_precondition(f"group {group.group_id} is used by table entries")
             self.device.group_delete(info.name, group.group_id)
             del self.groups[key]
             self._count_members(info, old, -1)
             return lambda: self._set_group(info, key, old)
         if op == p4r.Update.INSERT:
             if old is not None:
-                raise _exists(f"group {group.group_id} of {info.name!r} already exists")
+                raise already_exists(f"group {group.group_id} of {info.name!r} already exists")
             if info.size and sum(k[0] == info.id for k in self.groups) >= info.size:
-                raise _full(f"action selector {info.name!r} is full")
+                raise resource_exhausted(f"action selector {info.name!r} is full")
         elif old is None:
             raise not_found(f"group {group.group_id} of {info.name!r} does not exist")
         stored = p4r.ActionProfileGroup()

@@ -22,7 +22,14 @@ from google.protobuf import any_pb2
 from softswitch.p4rt.arbitration import Arbiter, Controller, election_value, role_name
 from softswitch.p4rt.device import Dataplane, Target
 from softswitch.p4rt.entities import PipelineState
-from softswitch.p4rt.errors import P4RTError, google_rpc_code, invalid, not_found, unimplemented
+from softswitch.p4rt.errors import (
+    P4RTError,
+    google_rpc_code,
+    invalid,
+    not_found,
+    permission_denied,
+    unimplemented,
+)
 from softswitch.p4rt.reconcile import replay_updates
 from softswitch.p4rt.schema import Schema
 from softswitch.p4rt.stream import (
@@ -53,10 +60,6 @@ class Pipeline:
     device: Dataplane
     state: PipelineState
     digests: DigestEngine
-
-
-def _permission_denied(message: str) -> P4RTError:
-    return P4RTError(grpc.StatusCode.PERMISSION_DENIED, message)
 
 
 def _error_proto(error: P4RTError | None) -> p4r.Error:
@@ -93,9 +96,9 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
 
     def _check_primary(self, role: str, election_id: p4r.Uint128, has_election_id: bool) -> None:
         if not has_election_id:
-            raise _permission_denied("the request has no election ID: only the primary may write")
+            raise permission_denied("the request has no election ID: only the primary may write")
         if not self.arbiter.is_primary(role, election_value(election_id)):
-            raise _permission_denied(
+            raise permission_denied(
                 f"election ID {election_value(election_id)} is not the primary's for role {role!r}"
             )
 
@@ -376,7 +379,7 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
     def _packet_out(self, ctrl: Controller, packet: p4r.PacketOut) -> None:
         try:
             if self.arbiter.primary(ctrl.role) is not ctrl:
-                raise _permission_denied("only the primary may send PacketOut")
+                raise permission_denied("only the primary may send PacketOut")
             pipeline = self._require_pipeline()
             frame = pack_packet_out(pipeline.schema.packet_out, packet)
             pipeline.device.packet_out(frame)

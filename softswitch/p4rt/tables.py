@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import grpc
 from finsy.proto import p4i, p4r
 
 from softswitch.p4rt.canonical import canonicalize, decode_uint, encode_uint, full_mask
@@ -24,7 +23,14 @@ from softswitch.p4rt.device import (
     FieldMatch,
     MeterRates,
 )
-from softswitch.p4rt.errors import P4RTError, invalid, not_found, unimplemented
+from softswitch.p4rt.errors import (
+    already_exists,
+    invalid,
+    not_found,
+    permission_denied,
+    resource_exhausted,
+    unimplemented,
+)
 from softswitch.p4rt.schema import MatchType, Schema, TableInfo
 from softswitch.runtime.actions import GroupRef, MemberRef
 from softswitch.runtime.tables import ExactMatch, LpmMatch, RangeMatch, TernaryMatch
@@ -292,7 +298,7 @@ class TableStore:
         if entry.is_default_action:
             return self._write_default(op, table, entry)
         if table.is_const:
-            raise P4RTError(grpc.StatusCode.PERMISSION_DENIED, f"table {table.name!r} is const")
+            raise permission_denied(f"table {table.name!r} is const")
         entry = p4r.TableEntry.FromString(entry.SerializeToString())  # canonicalized below
         check_priority(table, entry.priority)
         ref = EntryRef(table.name, match_key(table, entry), entry.priority)
@@ -357,13 +363,9 @@ class TableStore:
     def _insert(self, table: TableInfo, ref: EntryRef, entry: p4r.TableEntry) -> Undo:
         entries = self.entries[table.id]
         if ref in entries:
-            raise P4RTError(
-                grpc.StatusCode.ALREADY_EXISTS, f"entry already exists in {table.name!r}"
-            )
+            raise already_exists(f"entry already exists in {table.name!r}")
         if table.size and len(entries) >= table.size:
-            raise P4RTError(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, f"table {table.name!r} is full ({table.size})"
-            )
+            raise resource_exhausted(f"table {table.name!r} is full ({table.size})")
         action = self._parse_action(table, entry)
         counter, meter = self._side_data(table, entry)
         self.device.table_insert(ref, action)
@@ -383,7 +385,7 @@ class TableStore:
         if stored is None:
             raise not_found(f"no such entry in {table.name!r}")
         if stored.entry.is_const:
-            raise P4RTError(grpc.StatusCode.PERMISSION_DENIED, "the program's entries are const")
+            raise permission_denied("the program's entries are const")
         return stored
 
     def _modify(self, table: TableInfo, ref: EntryRef, entry: p4r.TableEntry) -> Undo:
@@ -427,10 +429,7 @@ class TableStore:
         if entry.match or entry.priority:
             raise invalid("the default entry has no match fields and no priority")
         if table.const_default_action_id:
-            raise P4RTError(
-                grpc.StatusCode.PERMISSION_DENIED,
-                f"table {table.name!r} has a const default action",
-            )
+            raise permission_denied(f"table {table.name!r} has a const default action")
         call: ActionCall | None = None
         if entry.HasField("action"):
             action = self.tr.table_action(table, entry.action, default=True)
