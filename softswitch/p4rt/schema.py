@@ -7,6 +7,7 @@ INVALID_ARGUMENT before anything reaches the dataplane.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from finsy.proto import p4i
@@ -162,16 +163,8 @@ class Schema:
                 prof.size,
                 prof.max_group_size,
             )
-        for counter in self.info.counters:
-            self._claim(counter.preamble, "counter")
-            self.counters[counter.preamble.id] = IndexedInfo(
-                counter.preamble.id, counter.preamble.name, counter.size, counter.spec.unit
-            )
-        for meter in self.info.meters:
-            self._claim(meter.preamble, "meter")
-            self.meters[meter.preamble.id] = IndexedInfo(
-                meter.preamble.id, meter.preamble.name, meter.size, meter.spec.unit
-            )
+        self._index_arrays("counter", self.info.counters, self.counters)
+        self._index_arrays("meter", self.info.meters, self.meters)
         for reg in self.info.registers:
             self._claim(reg.preamble, "register")
             width = reg.type_spec.bitstring.bit.bitwidth or reg.type_spec.bitstring.int.bitwidth
@@ -180,15 +173,26 @@ class Schema:
             self.registers[reg.preamble.id] = IndexedInfo(
                 reg.preamble.id, reg.preamble.name, reg.size, bitwidth=width
             )
-        for dc in self.info.direct_counters:
-            self._claim(dc.preamble, "direct counter")
-            self.direct_counters[dc.preamble.id] = DirectInfo(
-                dc.preamble.id, dc.preamble.name, dc.direct_table_id, dc.spec.unit
-            )
-        for dm in self.info.direct_meters:
-            self._claim(dm.preamble, "direct meter")
-            self.direct_meters[dm.preamble.id] = DirectInfo(
-                dm.preamble.id, dm.preamble.name, dm.direct_table_id, dm.spec.unit
+        self._index_direct("direct counter", self.info.direct_counters, self.direct_counters)
+        self._index_direct("direct meter", self.info.direct_meters, self.direct_meters)
+
+    def _index_arrays(
+        self, kind: str, externs: Iterable[p4i.Counter | p4i.Meter], into: dict[int, IndexedInfo]
+    ) -> None:
+        for e in externs:
+            self._claim(e.preamble, kind)
+            into[e.preamble.id] = IndexedInfo(e.preamble.id, e.preamble.name, e.size, e.spec.unit)
+
+    def _index_direct(
+        self,
+        kind: str,
+        externs: Iterable[p4i.DirectCounter | p4i.DirectMeter],
+        into: dict[int, DirectInfo],
+    ) -> None:
+        for e in externs:
+            self._claim(e.preamble, kind)
+            into[e.preamble.id] = DirectInfo(
+                e.preamble.id, e.preamble.name, e.direct_table_id, e.spec.unit
             )
 
     def _index_tables(self) -> None:
