@@ -80,6 +80,11 @@ def _field_match(f: KeyField, value: MatchValue) -> FieldMatch:
     raise InvalidArgumentError(f"key {f.name}: a pair is not valid for a {f.kind.value} field")
 
 
+def _group_members(members: Sequence[int | GroupMember]) -> list[GroupMember]:
+    """Bare member IDs become weight-1 members."""
+    return [m if isinstance(m, GroupMember) else GroupMember(m) for m in members]
+
+
 class Switch:
     """A v1model switch running one compiled program.
 
@@ -278,6 +283,13 @@ class Switch:
             return 0
         return priority
 
+    def _entry_key(
+        self, table: str, matches: Mapping[str, MatchValue], priority: int | None
+    ) -> tuple[Table, dict[str, FieldMatch], int]:
+        """The table and the runtime form of an entry's key and priority."""
+        t = self.table(table)
+        return t, self._matches(t, matches), self._priority(t, priority)
+
     def table_add(
         self,
         table: str,
@@ -290,12 +302,9 @@ class Switch:
     ) -> TableEntry:
         """Install an entry (P4Runtime priorities: larger wins)."""
         with self._lock:
-            t = self.table(table)
+            t, key, prio = self._entry_key(table, matches, priority)
             return t.add_entry(
-                self._matches(t, matches),
-                self._entry_action(t, action, params),
-                self._priority(t, priority),
-                idle_timeout_ns=idle_timeout_ns,
+                key, self._entry_action(t, action, params), prio, idle_timeout_ns=idle_timeout_ns
             )
 
     def table_modify(
@@ -307,27 +316,23 @@ class Switch:
         priority: int | None = None,
     ) -> TableEntry:
         with self._lock:
-            t = self.table(table)
-            return t.modify_entry(
-                self._matches(t, matches),
-                self._entry_action(t, action, params),
-                self._priority(t, priority),
-            )
+            t, key, prio = self._entry_key(table, matches, priority)
+            return t.modify_entry(key, self._entry_action(t, action, params), prio)
 
     def table_delete(
         self, table: str, matches: Mapping[str, MatchValue], priority: int | None = None
     ) -> None:
         with self._lock:
-            t = self.table(table)
-            t.delete_entry(self._matches(t, matches), self._priority(t, priority))
+            t, key, prio = self._entry_key(table, matches, priority)
+            t.delete_entry(key, prio)
 
     def table_entry(
         self, table: str, matches: Mapping[str, MatchValue], priority: int | None = None
     ) -> TableEntry:
         """The installed entry (with its direct counter ``packets``/``bytes`` and ``meter``)."""
         with self._lock:
-            t = self.table(table)
-            return t.get_entry(self._matches(t, matches), self._priority(t, priority))
+            t, key, prio = self._entry_key(table, matches, priority)
+            return t.get_entry(key, prio)
 
     def table_entries(self, table: str) -> list[TableEntry]:
         with self._lock:
@@ -385,17 +390,13 @@ class Switch:
         self, profile: str, group_id: int, members: Sequence[int | GroupMember] = ()
     ) -> None:
         with self._lock:
-            self.profile(profile).create_group(
-                group_id, [m if isinstance(m, GroupMember) else GroupMember(m) for m in members]
-            )
+            self.profile(profile).create_group(group_id, _group_members(members))
 
     def profile_modify_group(
         self, profile: str, group_id: int, members: Sequence[int | GroupMember]
     ) -> None:
         with self._lock:
-            self.profile(profile).modify_group(
-                group_id, [m if isinstance(m, GroupMember) else GroupMember(m) for m in members]
-            )
+            self.profile(profile).modify_group(group_id, _group_members(members))
 
     def profile_delete_group(self, profile: str, group_id: int) -> None:
         with self._lock:
