@@ -349,10 +349,6 @@ class Switch:
             t = self.table(table)
             t.set_default_action(self._action_call(t, action, params))
 
-    def table_reset_default(self, table: str) -> None:
-        with self._lock:
-            self.table(table).reset_default_action()
-
     def table_default(self, table: str) -> ActionCall:
         return self.table(table).default_action
 
@@ -375,17 +371,6 @@ class Switch:
             p = self.profile(profile)
             p.add_member(member_id, self._action_call(p, action, params))
 
-    def profile_modify_member(
-        self, profile: str, member_id: int, action: str, params: Mapping[str, int] | None = None
-    ) -> None:
-        with self._lock:
-            p = self.profile(profile)
-            p.modify_member(member_id, self._action_call(p, action, params))
-
-    def profile_delete_member(self, profile: str, member_id: int) -> None:
-        with self._lock:
-            self.profile(profile).delete_member(member_id)
-
     def profile_create_group(
         self, profile: str, group_id: int, members: Sequence[int | GroupMember] = ()
     ) -> None:
@@ -397,10 +382,6 @@ class Switch:
     ) -> None:
         with self._lock:
             self.profile(profile).modify_group(group_id, _group_members(members))
-
-    def profile_delete_group(self, profile: str, group_id: int) -> None:
-        with self._lock:
-            self.profile(profile).delete_group(group_id)
 
     def set_port_status(self, port: int, up: bool) -> None:
         """Port liveness for selector members with a watch port (fast reroute)."""
@@ -421,10 +402,6 @@ class Switch:
     def counter_write(self, name: str, index: int, packets: int, nbytes: int) -> None:
         with self._lock:
             self.counter(name).write(index, packets, nbytes)
-
-    def counter_reset(self, name: str) -> None:
-        with self._lock:
-            self.counter(name).reset()
 
     def direct_counter(self, name: str) -> DirectCounter:
         return resolve_name("direct counter", name, self.program.direct_counters)[1]

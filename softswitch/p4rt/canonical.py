@@ -33,8 +33,3 @@ def canonicalize(data: bytes) -> bytes:
 
 def full_mask(bitwidth: int) -> int:
     return (1 << bitwidth) - 1
-
-
-def encode_fixed(value: int, bitwidth: int) -> bytes:
-    """``value`` in exactly ceil(bitwidth/8) bytes: the layout of packet headers."""
-    return value.to_bytes((bitwidth + 7) // 8, "big")

@@ -60,9 +60,3 @@ class OutOfRangeError(RuntimeApiError, IndexError):
     """Counter, meter or register index outside the array."""
 
     grpc_code = "OUT_OF_RANGE"
-
-
-class UnimplementedError(RuntimeApiError):
-    """The request is valid P4Runtime but this target does not support it."""
-
-    grpc_code = "UNIMPLEMENTED"

@@ -43,7 +43,6 @@ class CrcConfig:
 
 CRC16_DEFAULT = CrcConfig(16, 0x8005, 0x0000, 0x0000, True, True)
 CRC32_DEFAULT = CrcConfig(32, 0x04C11DB7, 0xFFFFFFFF, 0xFFFFFFFF, True, True)
-CRC_CCITT = CrcConfig(16, 0x1021, 0xFFFF, 0x0000, False, False)
 
 
 class CrcEngine:
@@ -179,20 +178,18 @@ class HashUnit:
     unit. ``random`` is not a BMv2 hash; it draws 64 random bits from ``rng``.
     """
 
-    __slots__ = ("_compute", "_crc", "_rng", "algorithm")
+    __slots__ = ("_compute", "_rng", "algorithm")
 
     def __init__(self, algorithm: HashAlgorithm, rng: random.Random | None = None) -> None:
         self.algorithm = algorithm
         self._rng = rng or random.Random(0)
-        self._crc: CrcEngine | None = None
         if algorithm in _SIMPLE:
             self._compute = _SIMPLE[algorithm]
         elif algorithm is HashAlgorithm.RANDOM:
             self._compute = self._random
         else:
             config = _STANDARD_CRC.get(algorithm) or _CUSTOM_DEFAULTS[algorithm]
-            self._crc = CrcEngine(config)
-            self._compute = self._crc.compute
+            self._compute = CrcEngine(config).compute
 
     def _random(self, data: bytes) -> int:
         return self._rng.getrandbits(64)
@@ -219,13 +216,7 @@ class HashUnit:
             data_reflected,
             remainder_reflected,
         )
-        self._crc = CrcEngine(config)
-        self._compute = self._crc.compute
-
-    @property
-    def crc_config(self) -> CrcConfig | None:
-        """Current CRC parameters (None for non-CRC algorithms)."""
-        return self._crc.config if self._crc else None
+        self._compute = CrcEngine(config).compute
 
     def compute(self, data: bytes) -> int:
         """Raw hash value of the packed field-list bytes."""

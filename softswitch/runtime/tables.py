@@ -429,16 +429,6 @@ class Table:
         """Back to the program's default action (P4Runtime default-entry reset)."""
         self._default = self._initial_default
 
-    def set_entry_ttl(
-        self, match: Mapping[str, FieldMatch], priority: int, idle_timeout_ns: int
-    ) -> None:
-        """Change an entry's idle timeout; the timer restarts now (as BMv2)."""
-        if self._idle_clock is None:
-            raise InvalidArgumentError(f"{self.name}: table does not support idle timeout")
-        entry = self._find(match, priority)
-        entry.idle_timeout_ns = idle_timeout_ns
-        entry.last_hit_ns = self._idle_clock.now_ns()
-
     def expired_entries(self) -> list[TableEntry]:
         """Entries with a timeout whose last hit is at least that long ago."""
         if self._idle_clock is None:
