@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from softswitch.runtime import bits
 from softswitch.runtime.tables import (
     ExactMatch,
     FieldMatch,
@@ -24,6 +25,7 @@ from softswitch.runtime.tables import (
     OptionalMatch,
     RangeMatch,
     TernaryMatch,
+    prefix_mask,
 )
 
 
@@ -115,7 +117,7 @@ class StfMatch:
 
     def to_field_match(self, kind: MatchKind, width: int) -> FieldMatch | None:
         """Table match for a field of ``kind``/``width``; None means wildcard (omit)."""
-        full = (1 << width) - 1
+        full = bits.mask(width)
         value = self.value.value
         if kind is MatchKind.RANGE:
             high = self.high.value if self.high else value
@@ -129,13 +131,13 @@ class StfMatch:
                 return LpmMatch(value, width)
             # bmv2stf makeLpm: the prefix is the written non-'*' digits.
             written = self.value.text[2:]
-            bits = _RADIX[self.value.text[:2].lower()][1]
-            return LpmMatch(value, bits * (len(written) - written.count("*")))
+            bits_per_digit = _RADIX[self.value.text[:2].lower()][1]
+            return LpmMatch(value, bits_per_digit * (len(written) - written.count("*")))
         if kind is MatchKind.TERNARY:
             if self.mask is not None:
                 return TernaryMatch(value, self.mask.value & full)
             if self.prefix_len is not None:
-                return TernaryMatch(value, full ^ ((1 << (width - self.prefix_len)) - 1))
+                return TernaryMatch(value, prefix_mask(self.prefix_len, width))
             if self.value.digit_mask is None:
                 return TernaryMatch(value, full)
             # bmv2stf makeMask: only the written digits are cared about.

@@ -29,7 +29,3 @@ def canonicalize(data: bytes) -> bytes:
     """``data`` with redundant leading zero bytes removed (b"" stays b"" for the caller to reject)."""
     stripped = data.lstrip(b"\x00")
     return stripped if stripped else data[:1]
-
-
-def full_mask(bitwidth: int) -> int:
-    return (1 << bitwidth) - 1

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from finsy.proto import p4i, p4r
 
-from softswitch.p4rt.canonical import canonicalize, decode_uint, encode_uint, full_mask
+from softswitch.p4rt.canonical import canonicalize, decode_uint, encode_uint
 from softswitch.p4rt.device import (
     ActionCall,
     Dataplane,
@@ -32,6 +32,7 @@ from softswitch.p4rt.errors import (
     unimplemented,
 )
 from softswitch.p4rt.schema import MatchType, Schema, TableInfo
+from softswitch.runtime import bits
 from softswitch.runtime.actions import GroupRef, MemberRef
 from softswitch.runtime.tables import ExactMatch, LpmMatch, RangeMatch, TernaryMatch
 
@@ -162,7 +163,7 @@ def match_key(table: TableInfo, entry: p4r.TableEntry) -> tuple[FieldMatch, ...]
             if info.match_type == MatchType.LPM:
                 key.append(LpmMatch(0, 0))
             elif info.match_type == MatchType.RANGE:
-                key.append(RangeMatch(0, full_mask(width)))
+                key.append(RangeMatch(0, bits.mask(width)))
             else:
                 key.append(TernaryMatch(0, 0))
             continue
@@ -172,7 +173,7 @@ def match_key(table: TableInfo, entry: p4r.TableEntry) -> tuple[FieldMatch, ...]
         if kind == "exact":
             key.append(ExactMatch(decode_uint(fm.exact.value, width, what)))
         elif kind == "optional":
-            key.append(TernaryMatch(decode_uint(fm.optional.value, width, what), full_mask(width)))
+            key.append(TernaryMatch(decode_uint(fm.optional.value, width, what), bits.mask(width)))
         elif kind == "lpm":
             key.append(_lpm(fm.lpm, width, what))
         elif kind == "ternary":
@@ -189,7 +190,7 @@ def _lpm(lpm: p4r.FieldMatch.LPM, width: int, what: str) -> LpmMatch:
         if lpm.prefix_len == 0:
             raise invalid(f"{what}: a /0 LPM match is a wildcard and must be omitted")
         raise invalid(f"{what}: prefix length {lpm.prefix_len} exceeds {width} bits")
-    if value & full_mask(width - lpm.prefix_len):
+    if value & bits.mask(width - lpm.prefix_len):
         raise invalid(f"{what}: value has bits set beyond the /{lpm.prefix_len} prefix")
     return LpmMatch(value, lpm.prefix_len)
 
@@ -209,7 +210,7 @@ def _range(rng: p4r.FieldMatch.Range, width: int, what: str) -> RangeMatch:
     high = decode_uint(rng.high, width, f"{what} high")
     if low > high:
         raise invalid(f"{what}: range low {low} is above high {high}")
-    if low == 0 and high == full_mask(width):
+    if low == 0 and high == bits.mask(width):
         raise invalid(f"{what}: a full range is a wildcard and must be omitted")
     return RangeMatch(low, high)
 
@@ -286,7 +287,7 @@ class TableStore:
                 else:
                     tern = p4r.FieldMatch.Ternary(value=v, mask=encode_uint(fm.mask))
                     out.append(p4r.FieldMatch(field_id=info.id, ternary=tern))
-            elif isinstance(fm, RangeMatch) and (fm.low, fm.high) != (0, full_mask(width)):
+            elif isinstance(fm, RangeMatch) and (fm.low, fm.high) != (0, bits.mask(width)):
                 rng = p4r.FieldMatch.Range(low=encode_uint(fm.low), high=encode_uint(fm.high))
                 out.append(p4r.FieldMatch(field_id=info.id, range=rng))
         return out

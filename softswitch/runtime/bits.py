@@ -1,4 +1,4 @@
-"""Bit-level helpers used by generated parser/deparser/action code.
+"""Bit-level helpers used by generated parser/deparser/action code and by table matching.
 
 Packets are big-endian (network order): bit offset 0 is the most significant bit
 of byte 0. All functions work on Python ints and avoid per-call allocation beyond

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from softswitch.runtime import bits
 from softswitch.runtime.actions import (
     ActionCall,
     ActionSpec,
@@ -90,6 +91,12 @@ class OptionalMatch:
 
 
 FieldMatch = ExactMatch | LpmMatch | TernaryMatch | RangeMatch | OptionalMatch
+
+
+def prefix_mask(prefix_len: int, width: int) -> int:
+    """The mask of a /``prefix_len`` prefix of a ``width``-bit field: its top bits set."""
+    return bits.mask(width) ^ bits.mask(width - prefix_len)
+
 
 # Normalized per-field match: (value, mask) or, for range fields, (low, high).
 NormalizedKey = tuple[tuple[int, int], ...]
@@ -266,7 +273,7 @@ class Table:
         return tuple(self._normalize_field(f, match.get(f.name)) for f in self.key_fields)
 
     def _normalize_field(self, f: KeyField, spec: FieldMatch | None) -> tuple[int, int]:
-        full = (1 << f.width) - 1
+        full = bits.mask(f.width)
         where = f"{self.name}.{f.name}"
         if spec is None:
             if f.kind is MatchKind.EXACT:
@@ -286,7 +293,7 @@ class Table:
                 raise InvalidArgumentError(
                     f"{where}: prefix length {spec.prefix_len} outside [0, {f.width}]"
                 )
-            field_mask = full ^ ((1 << (f.width - spec.prefix_len)) - 1)
+            field_mask = prefix_mask(spec.prefix_len, f.width)
             return (self._fits(spec.value, f, where) & field_mask, field_mask)
         if isinstance(spec, TernaryMatch):
             field_mask = self._fits(spec.mask, f, where)
