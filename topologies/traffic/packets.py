@@ -48,7 +48,6 @@ ETH_LEN, UDP_LEN, BTH_LEN, ICRC_LEN = 14, 8, 12, 4
 BTH_OPCODE_RC_SEND_ONLY = 0x04
 #: UDP destination port of the plain-UDP (non-RDMA) background flows.
 PLAIN_UDP_PORT = 5001
-ETH_P_IP = 0x0800
 QUANT_MAGIC = b"FQ"
 QUANT_HEADER = struct.Struct("!2sHIQ")  # magic, flow id (16 bits), sequence (32), tx ns
 QUANT_ELEMS = 32  # QUANT_MAX_ELEMS of the P4 parser: 128 bytes of FP32
@@ -275,15 +274,27 @@ class AppPacket:
     values: ValueCheck | None = None  # quantizable payloads only
 
 
+def _udp_header_at(frame: bytes, payload_min: int) -> int | None:
+    """Offset of the UDP header of an IPv4/UDP frame with room for `payload_min` bytes after
+    it (counted from a 20-byte IPv4 header), else None."""
+    if len(frame) < ETH_LEN + 20 + UDP_LEN + payload_min or frame[12:14] != b"\x08\x00":
+        return None
+    if frame[ETH_LEN + 9] != 17:
+        return None
+    return ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
+
+
+def _udp_dport(frame: bytes, l4: int) -> int:
+    return int.from_bytes(frame[l4 + 2 : l4 + 4], "big")
+
+
 def parse_app_packet(frame: bytes) -> AppPacket | None:
     """The application header of a testbed data frame (RoCEv2 with or without SEM, or plain
     UDP), or None for anything else. Pure `struct` slicing: this runs for every packet."""
-    if len(frame) < ETH_LEN + 20 + UDP_LEN + APP_HEADER.size:
+    l4 = _udp_header_at(frame, APP_HEADER.size)
+    if l4 is None:
         return None
-    if frame[12:14] != b"\x08\x00" or frame[ETH_LEN + 9] != 17:
-        return None
-    l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
-    dport = int.from_bytes(frame[l4 + 2 : l4 + 4], "big")
+    dport = _udp_dport(frame, l4)
     at = l4 + UDP_LEN
     had_sem = quantized = promoted = False
     if dport == UdpPorts.SEM:
@@ -328,12 +339,8 @@ def cnp_frame(src_mac: str, gateway_mac: str, src_ip: str, dst_ip: str, dest_qp:
 
 def parse_cnp(frame: bytes) -> tuple[str, int] | None:
     """(source IPv4, destination QP) of a RoCEv2 CNP frame, else None."""
-    if len(frame) < ETH_LEN + 20 + UDP_LEN + BTH_LEN or frame[12:14] != b"\x08\x00":
-        return None
-    if frame[ETH_LEN + 9] != 17:
-        return None
-    l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
-    if int.from_bytes(frame[l4 + 2 : l4 + 4], "big") != UdpPorts.ROCEV2:
+    l4 = _udp_header_at(frame, BTH_LEN)
+    if l4 is None or _udp_dport(frame, l4) != UdpPorts.ROCEV2:
         return None
     bth = l4 + UDP_LEN
     if len(frame) < bth + BTH_LEN or frame[bth] != BTH_OPCODE_CNP:
@@ -344,9 +351,5 @@ def parse_cnp(frame: bytes) -> tuple[str, int] | None:
 
 def is_fn_frame(frame: bytes) -> bool:
     """An IPv4/UDP frame to the FN port (cheap test before scapy parses it)."""
-    if len(frame) < ETH_LEN + 20 + UDP_LEN or frame[12:14] != b"\x08\x00":
-        return False
-    if frame[ETH_LEN + 9] != 17:
-        return False
-    l4 = ETH_LEN + (frame[ETH_LEN] & 0x0F) * 4
-    return int.from_bytes(frame[l4 + 2 : l4 + 4], "big") == UdpPorts.FN
+    l4 = _udp_header_at(frame, 0)
+    return l4 is not None and _udp_dport(frame, l4) == UdpPorts.FN
