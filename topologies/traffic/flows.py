@@ -8,9 +8,11 @@ the process it starts inside a host's namespace. Results come back as JSON files
 from __future__ import annotations
 
 import json
+import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from types import FrameType
+from typing import Any, Literal, Protocol
 
 from controller.wire import TrafficClass
 
@@ -170,3 +172,24 @@ def write_json(path: str | Path, data: Any) -> None:
     tmp = target.with_suffix(target.suffix + ".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
     tmp.replace(target)
+
+
+class Agent(Protocol):
+    """A sender or receiver process: `run` returns its result once `stopping` is set (or its
+    schedule is over)."""
+
+    stopping: bool
+
+    def run(self) -> dict[str, Any]: ...
+
+
+def run_until_stopped(agent: Agent, result: str) -> int:
+    """Run `agent` with SIGTERM/SIGINT asking it to stop, then write its result (exit code 0)."""
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        agent.stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    write_json(result, agent.run())
+    return 0

@@ -11,17 +11,16 @@ baseline (`CnpEcho`).
 from __future__ import annotations
 
 import contextlib
-import signal
 import socket
 import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from topologies.traffic.flows import CnpEcho, ReceiverJob, read_epoch, write_json
-from topologies.traffic.packets import AppPacket, cnp_frame, parse_app_packet
+from controller.wire import UdpPorts
+from topologies.traffic.flows import CnpEcho, ReceiverJob, read_epoch, run_until_stopped
+from topologies.traffic.packets import PLAIN_UDP_PORT, AppPacket, cnp_frame, parse_app_packet
 from topologies.traffic.rawsock import open_packet_socket
 
 
@@ -172,7 +171,7 @@ class Receiver:
         sock = open_packet_socket(self.job.iface)
         # The kernel answers UDP to closed ports with ICMP errors that would travel back through
         # the network: a bound, never-read socket per data port keeps it quiet.
-        sinks = [_udp_sink(port) for port in (4791, 4792, 5001)]
+        sinks = [_udp_sink(port) for port in (UdpPorts.ROCEV2, UdpPorts.SEM, PLAIN_UDP_PORT)]
         Path(self.job.ready).touch()
         bin_ns = int(self.job.bin_s * 1e9)
         epoch_pending = bool(self.job.go)  # data only flows once the go file exists
@@ -251,12 +250,4 @@ def _udp_sink(port: int) -> socket.socket:
 
 
 def run_receiver(job: ReceiverJob) -> int:
-    receiver = Receiver(job)
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        receiver.stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    write_json(job.result, receiver.run())
-    return 0
+    return run_until_stopped(Receiver(job), job.result)

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import heapq
 import select
-import signal
 import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from scapy.layers.l2 import Ether
 
 from controller.wire import FN, FnType, UdpPorts
-from topologies.traffic.flows import ResolvedFlow, SenderJob, read_epoch, write_json
+from topologies.traffic.flows import ResolvedFlow, SenderJob, read_epoch, run_until_stopped
 from topologies.traffic.packets import (
+    PLAIN_UDP_PORT,
     FlowEndpoints,
     RoceFrameBuilder,
     SemFields,
@@ -73,7 +72,7 @@ def build_frame_builder(flow: ResolvedFlow) -> RoceFrameBuilder | UdpFrameBuilde
         src_ip=flow.src_ip,
         dst_ip=flow.dst_ip,
         sport=spec.sport,
-        dport=UdpPorts.ROCEV2 if spec.kind == "rocev2" else 5001,
+        dport=UdpPorts.ROCEV2 if spec.kind == "rocev2" else PLAIN_UDP_PORT,
         dest_qp=spec.dest_qp,
     )
     if spec.kind == "udp":
@@ -288,12 +287,4 @@ class SenderAgent:
 
 
 def run_sender(job: SenderJob) -> int:
-    agent = SenderAgent(job)
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        agent.stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    write_json(job.result, agent.run())
-    return 0
+    return run_until_stopped(SenderAgent(job), job.result)
