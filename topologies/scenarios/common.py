@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from controller.config import Policy, Thresholds
+from controller.contract import Contract
 from topologies.cleanup import wait_until
+from topologies.controlplane import ControlPlane, controller_config
 from topologies.preflight import KernelFeatures
 from topologies.rundir import RunDir
 from topologies.testbed import Testbed
@@ -19,6 +24,8 @@ from topologies.traffic.fnmon import FnMonitor
 TRAFFIC = [sys.executable, "-m", "topologies.traffic"]
 PROCESS_READY_S = 30.0
 DRAIN_S = 0.5
+#: How long a phase's controller may take to program every switch.
+READY_TIMEOUT_S = 120.0
 
 
 @dataclass
@@ -79,6 +86,41 @@ class FlowRun:
         return sum(
             self.sent[n]["sent"] - self.received.get(n, {}).get("received", 0) for n in names
         )
+
+
+@contextmanager
+def phase_controller(
+    ctx: ScenarioContext,
+    tag: str,
+    *,
+    notifications: bool,
+    thresholds: Thresholds,
+    policy: Policy | None = None,
+    contract: Contract | None = None,
+) -> Iterator[ControlPlane]:
+    """The controller of one phase (its own event log), started and ready: every switch
+    programmed, else a RuntimeError; stopped on exit."""
+    testbed = ctx.testbed
+    config = controller_config(
+        testbed.topology_file,
+        testbed.grpc_port_base,
+        ctx.run.path / f"events-{tag}.jsonl",
+        testbed.api_port,
+        notifications=notifications,
+        thresholds=thresholds,
+        policy=policy,
+        contract=contract,
+    )
+    control = ControlPlane(testbed.topology, config, ctx.run.path / "pipeline")
+    try:
+        control.start()
+        if not control.wait_ready(READY_TIMEOUT_S):
+            raise RuntimeError(
+                f"{tag}: the controller did not program every switch in {READY_TIMEOUT_S:.0f} s"
+            )
+        yield control
+    finally:
+        control.stop()
 
 
 def resolve_flows(testbed: Testbed, specs: list[FlowSpec]) -> list[ResolvedFlow]:

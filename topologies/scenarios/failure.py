@@ -18,13 +18,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from topologies.controlplane import ControlPlane, LinkPoller, controller_config
-from topologies.scenarios.common import FlowRun, ScenarioContext, ScenarioResult, run_flows
+from topologies.controlplane import ControlPlane, LinkPoller
+from topologies.scenarios.common import (
+    FlowRun,
+    ScenarioContext,
+    ScenarioResult,
+    phase_controller,
+    run_flows,
+)
 from topologies.testbed import switch_iface
 from topologies.traffic.flows import FlowSpec
 
 DESCRIPTION = "(c) cross-AIDC training: parameter-sync elephants, a WAN link fails mid-run"
-READY_TIMEOUT_S = 120.0
 LOSS_BOUND = 0.05
 POLL_INTERVAL_S = 1.0
 RATE_PPS = 100.0
@@ -67,52 +72,40 @@ def _phase(
     ctx: ScenarioContext, tag: str, notifications: bool, rtts: dict[str, Any]
 ) -> dict[str, Any]:
     testbed = ctx.testbed
-    config = controller_config(
-        testbed.topology_file,
-        testbed.grpc_port_base,
-        ctx.run.path / f"events-{tag}.jsonl",
-        testbed.api_port,
-        notifications=notifications,
-        thresholds=testbed.thresholds,
-    )
-    control = ControlPlane(testbed.topology, config, ctx.run.path / "pipeline")
-    poller: LinkPoller | None = None
-    try:
-        control.start()
-        if not control.wait_ready(READY_TIMEOUT_S):
-            raise RuntimeError(
-                f"{tag}: the controller did not program every switch in {READY_TIMEOUT_S:.0f} s"
-            )
-        if not rtts:
-            rtts.update(testbed.measure_rtts())
-        duration = 6.0 if ctx.quick else 10.0
-        fail_at = 2.5 if ctx.quick else 4.0
-        handle = run_flows(ctx, tag, _flows(ctx, duration))
-        warm = handle.epoch_ns / 1e9 + 1.0
-        time.sleep(max(0.0, warm - time.time()))
-        before = testbed.iface_counters()
-        time.sleep(max(0.0, handle.epoch_ns / 1e9 + fail_at - time.time()))
-        link = _busiest_link(ctx, before, testbed.iface_counters())
-        if not notifications:
-            spec = testbed.topology.links[link]
-            poller = LinkPoller(
-                control, {link: switch_iface(spec.a.switch, spec.a.port)}, POLL_INTERVAL_S
-            ).start()
-        seq0 = control.last_seq()
-        ctx.fn_monitor.clear()
-        t_fail = time.time_ns()
-        testbed.set_link(link, up=False)
-        flow_run = handle.finish()
-        control.wait_idle(30)
-        figures = _figures(ctx, control, flow_run, link, t_fail, seq0)
-        testbed.set_link(link, up=True)
-        if poller is not None:
-            time.sleep(POLL_INTERVAL_S * 1.5)  # the poller reports the link back up
-        return figures
-    finally:
-        if poller is not None:
-            poller.stop()
-        control.stop()
+    with phase_controller(
+        ctx, tag, notifications=notifications, thresholds=testbed.thresholds
+    ) as control:
+        poller: LinkPoller | None = None
+        try:
+            if not rtts:
+                rtts.update(testbed.measure_rtts())
+            duration = 6.0 if ctx.quick else 10.0
+            fail_at = 2.5 if ctx.quick else 4.0
+            handle = run_flows(ctx, tag, _flows(ctx, duration))
+            warm = handle.epoch_ns / 1e9 + 1.0
+            time.sleep(max(0.0, warm - time.time()))
+            before = testbed.iface_counters()
+            time.sleep(max(0.0, handle.epoch_ns / 1e9 + fail_at - time.time()))
+            link = _busiest_link(ctx, before, testbed.iface_counters())
+            if not notifications:
+                spec = testbed.topology.links[link]
+                poller = LinkPoller(
+                    control, {link: switch_iface(spec.a.switch, spec.a.port)}, POLL_INTERVAL_S
+                ).start()
+            seq0 = control.last_seq()
+            ctx.fn_monitor.clear()
+            t_fail = time.time_ns()
+            testbed.set_link(link, up=False)
+            flow_run = handle.finish()
+            control.wait_idle(30)
+            figures = _figures(ctx, control, flow_run, link, t_fail, seq0)
+            testbed.set_link(link, up=True)
+            if poller is not None:
+                time.sleep(POLL_INTERVAL_S * 1.5)  # the poller reports the link back up
+            return figures
+        finally:
+            if poller is not None:
+                poller.stop()
 
 
 def _ms(t_ns: float | None, t_fail: int) -> float | None:

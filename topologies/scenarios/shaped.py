@@ -26,13 +26,12 @@ from controller.config import Policy, Thresholds
 from controller.contract import QDEPTH_MAX, Contract
 from controller.topology import Topology
 from controller.wire import MetricKind
-from topologies.controlplane import ControlPlane, controller_config
-from topologies.scenarios.common import FlowRun, ScenarioContext, run_flows
+from topologies.controlplane import ControlPlane
+from topologies.scenarios.common import FlowRun, ScenarioContext, phase_controller, run_flows
 from topologies.testbed import SwitchShaping
 from topologies.traffic.flows import FlowSpec
 from topologies.traffic.fnmon import FnSighting
 
-READY_TIMEOUT_S = 120.0
 BIN_S = 0.1
 #: Sojourn thresholds of a phase that only watches queue depth: beyond any real queue.
 NEVER_S = 60.0
@@ -174,25 +173,14 @@ class PhaseRun:
 
 
 def run_phase(ctx: ScenarioContext, phase: Phase, specs: list[FlowSpec]) -> PhaseRun:
-    testbed = ctx.testbed
-    config = controller_config(
-        testbed.topology_file,
-        testbed.grpc_port_base,
-        ctx.run.path / f"events-{phase.tag}.jsonl",
-        testbed.api_port,
+    with phase_controller(
+        ctx,
+        phase.tag,
         notifications=phase.notifications,
         thresholds=phase.thresholds,
         policy=phase.policy,
         contract=phase.contract,
-    )
-    control = ControlPlane(testbed.topology, config, ctx.run.path / "pipeline")
-    try:
-        control.start()
-        if not control.wait_ready(READY_TIMEOUT_S):
-            raise RuntimeError(
-                f"{phase.tag}: the controller did not program every switch in "
-                f"{READY_TIMEOUT_S:.0f} s"
-            )
+    ) as control:
         prepared = phase.prepare(control) if phase.prepare is not None else {}
         control.wait_idle(30)
         seq0 = control.last_seq()
@@ -204,8 +192,6 @@ def run_phase(ctx: ScenarioContext, phase: Phase, specs: list[FlowSpec]) -> Phas
         sightings = [s for s in ctx.fn_monitor.snapshot() if s.fn_type.startswith("CONGESTION")]
         after = phase.after(control) if phase.after is not None else {}
         return PhaseRun(flows, sightings, control.events(seq0), prepared, after)
-    finally:
-        control.stop()
 
 
 def api(
