@@ -33,13 +33,13 @@ from topologies.scenarios.shaped import (
     EntityRoles,
     Phase,
     PhaseRun,
+    bottleneck_setup,
     depth_thresholds,
     entity_roles,
     flow_figures,
     parked_uplink,
     probes_outlast_queue,
-    run_phase,
-    series,
+    run_phases,
     silent_thresholds,
     uplink_shaping,
 )
@@ -188,7 +188,7 @@ def _figures(run: PhaseRun, experts: dict[int, str]) -> dict[str, Any]:
         "moe_load": load,
         "moe_max_over_mean": imbalance(load),
         "switch_expert_load": run.after.get("expert_load"),
-        "max_queue_depth_fn": max((s.metric_value for s in run.sightings), default=None),
+        "max_queue_depth_fn": run.max_queue_depth_fn,
         "t_fail_s": None,
     }
 
@@ -200,7 +200,6 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
     experts = _experts(topology, roles)
     specs = flows(roles, experts, ctx.quick)
     result = ScenarioResult(SCENARIO, compared=COMPARED)
-    figures: dict[str, Any] = {}
     with parked_uplink(ctx, roles) as park:
 
         def prepare(control: ControlPlane) -> dict[str, Any]:
@@ -235,15 +234,14 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
                 after=after,
             ),
         ]
-        for phase in phases:
-            phase_run = run_phase(ctx, phase, specs)
-            figures[phase.tag] = _figures(phase_run, experts)
-            result.series[phase.tag] = series(phase_run)
+        figures = run_phases(
+            ctx, result, phases, specs, lambda phase_run: _figures(phase_run, experts)
+        )
     fantel, baseline = figures["fantel"], figures["baseline"]
     result.figures = {
         "setup": {
-            "bottleneck": f"{roles.edge} uplink {roles.uplink} at {BOTTLENECK_PPS} pkt/s per "
-            f"queue, queue {QUEUE_DEPTH}; quantize KV cache at port depth >= {QUANT_QDEPTH}",
+            "bottleneck": bottleneck_setup(roles, BOTTLENECK_PPS, QUEUE_DEPTH)
+            + f"; quantize KV cache at port depth >= {QUANT_QDEPTH}",
             "prefill -> decode": f"{roles.entity_hosts[0]} -> {roles.aidc_hosts[-1]}: KV cache "
             f"{KV_PPS:.0f} pkt/s, early and late tokens {TOKEN_PPS:.0f} pkt/s each",
             "experts": ", ".join(f"{e}@{h}" for e, h in experts.items())

@@ -34,13 +34,13 @@ from topologies.scenarios.shaped import (
     Phase,
     PhaseRun,
     api,
+    bottleneck_setup,
     depth_thresholds,
     entity_roles,
     flow_figures,
     parked_uplink,
     probes_outlast_queue,
-    run_phase,
-    series,
+    run_phases,
     silent_thresholds,
     uplink_shaping,
 )
@@ -135,7 +135,6 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
     frame_len = build_frame_builder(resolve_flows(testbed, specs[:1])[0]).frame_len
     body = reservation_body(roles, frame_len, topology.scale)
     result = ScenarioResult(SCENARIO, compared=COMPARED)
-    figures: dict[str, Any] = {}
     with parked_uplink(ctx, roles) as park:
 
         def reserve(control: ControlPlane) -> dict[str, Any]:
@@ -193,14 +192,16 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
                 after=release,
             ),
         ]
-        for phase in phases:
-            phase_run = run_phase(ctx, phase, specs)
-            figures[phase.tag] = _figures(phase_run, (compete_from, compete_to))
-            result.series[phase.tag] = series(phase_run)
+        figures = run_phases(
+            ctx,
+            result,
+            phases,
+            specs,
+            lambda phase_run: _figures(phase_run, (compete_from, compete_to)),
+        )
     result.figures = {
         "setup": {
-            "bottleneck": f"{roles.edge} uplink {roles.uplink} at {BOTTLENECK_PPS} pkt/s per "
-            f"queue, queue {QUEUE_DEPTH}",
+            "bottleneck": bottleneck_setup(roles, BOTTLENECK_PPS, QUEUE_DEPTH),
             "migration": f"{roles.entity_hosts[0]}->{roles.aidc_hosts[-1]} "
             f"{MIGRATION_PPS:.0f} pkt/s of {frame_len} B",
             "reservation": f"{body['rate']} modelled = {RESERVED_PPS:.0f} pkt/s in the testbed, "

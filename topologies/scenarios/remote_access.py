@@ -31,8 +31,7 @@ from topologies.scenarios.shaped import (
     first_reaction_ms,
     flow_figures,
     parked_uplink,
-    run_phase,
-    series,
+    run_phases,
     silent_thresholds,
     uplink_shaping,
 )
@@ -128,7 +127,7 @@ def _figures(run: PhaseRun, burst_at: float, burst_for: float) -> dict[str, Any]
         "protected_latency_p99_ms": protected["latency_p99_ms"],
         "burst_sent": burst["sent"],
         "burst_lost": burst["lost"],
-        "max_queue_depth_fn": max((s.metric_value for s in run.sightings), default=None),
+        "max_queue_depth_fn": run.max_queue_depth_fn,
         "t_fail_s": None,
     }
 
@@ -139,7 +138,6 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
     specs, burst_at, burst_for = _flows(roles, ctx.quick)
     mark_us = QDEPTH_HIGH / BOTTLENECK_PPS * 1e6  # the queue threshold as queueing delay
     result = ScenarioResult("remote-access", compared=COMPARED)
-    figures: dict[str, Any] = {}
     with parked_uplink(ctx, entity_roles(testbed.topology, "remote-access")) as park:
         phases = [
             Phase(
@@ -156,10 +154,9 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
                 prepare=park,
             ),
         ]
-        for phase in phases:
-            phase_run = run_phase(ctx, phase, specs)
-            figures[phase.tag] = _figures(phase_run, burst_at, burst_for)
-            result.series[phase.tag] = series(phase_run)
+        figures = run_phases(
+            ctx, result, phases, specs, lambda phase_run: _figures(phase_run, burst_at, burst_for)
+        )
     fantel, baseline = figures["fantel"], figures["baseline"]
     result.figures = {
         "setup": {

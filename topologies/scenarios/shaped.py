@@ -27,7 +27,13 @@ from controller.contract import QDEPTH_MAX, Contract
 from controller.topology import Topology
 from controller.wire import MetricKind
 from topologies.controlplane import ControlPlane
-from topologies.scenarios.common import FlowRun, ScenarioContext, phase_controller, run_flows
+from topologies.scenarios.common import (
+    FlowRun,
+    ScenarioContext,
+    ScenarioResult,
+    phase_controller,
+    run_flows,
+)
 from topologies.testbed import SwitchShaping
 from topologies.traffic.flows import FlowSpec
 from topologies.traffic.fnmon import FnSighting
@@ -84,6 +90,11 @@ def entity_roles(topology: Topology, scenario: str, aidc_hosts: int = 2) -> Enti
         first,
         remote,
     )
+
+
+def bottleneck_setup(roles: EntityRoles, pps: int, depth: int) -> str:
+    """The bottleneck as the report's setup table states it."""
+    return f"{roles.edge} uplink {roles.uplink} at {pps} pkt/s per queue, queue {depth}"
 
 
 def uplink_shaping(
@@ -171,6 +182,11 @@ class PhaseRun:
     def t_s(self, t_ns: float) -> float:
         return round((t_ns - self.flows.epoch_ns) / 1e9, 4)
 
+    @property
+    def max_queue_depth_fn(self) -> int | None:
+        """The largest metric a congestion FN of the phase carried (None: no FN)."""
+        return max((s.metric_value for s in self.sightings), default=None)
+
 
 def run_phase(ctx: ScenarioContext, phase: Phase, specs: list[FlowSpec]) -> PhaseRun:
     with phase_controller(
@@ -192,6 +208,23 @@ def run_phase(ctx: ScenarioContext, phase: Phase, specs: list[FlowSpec]) -> Phas
         sightings = [s for s in ctx.fn_monitor.snapshot() if s.fn_type.startswith("CONGESTION")]
         after = phase.after(control) if phase.after is not None else {}
         return PhaseRun(flows, sightings, control.events(seq0), prepared, after)
+
+
+def run_phases(
+    ctx: ScenarioContext,
+    result: ScenarioResult,
+    phases: list[Phase],
+    specs: list[FlowSpec],
+    figures: Callable[[PhaseRun], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Run the phases in turn with the same flows: each phase's `figures` by its tag, and its
+    time series into `result.series`."""
+    by_tag = {}
+    for phase in phases:
+        phase_run = run_phase(ctx, phase, specs)
+        by_tag[phase.tag] = figures(phase_run)
+        result.series[phase.tag] = series(phase_run)
+    return by_tag
 
 
 def api(

@@ -29,13 +29,13 @@ from topologies.scenarios.shaped import (
     EntityRoles,
     Phase,
     PhaseRun,
+    bottleneck_setup,
     depth_thresholds,
     entity_roles,
     flow_figures,
     parked_uplink,
     probes_outlast_queue,
-    run_phase,
-    series,
+    run_phases,
     silent_thresholds,
     uplink_shaping,
 )
@@ -132,7 +132,7 @@ def _figures(run: PhaseRun) -> dict[str, Any]:
         "tolerant_buffered_latency_ms": upload.get("unpromoted_latency_ms"),
         "tolerant_promoted_latency_ms": upload.get("promoted_latency_ms"),
         "elephant_lost": flow_figures(run, "elephant")["lost"],
-        "max_queue_depth_fn": max((s.metric_value for s in run.sightings), default=None),
+        "max_queue_depth_fn": run.max_queue_depth_fn,
         "t_fail_s": None,
     }
 
@@ -144,7 +144,6 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
     specs = flows(roles, ctx.quick)
     store = roles.aidc_hosts[0]
     result = ScenarioResult(SCENARIO, compared=COMPARED)
-    figures: dict[str, Any] = {}
     with parked_uplink(ctx, roles) as park:
         phases = [
             Phase(
@@ -166,14 +165,10 @@ def run(ctx: ScenarioContext) -> ScenarioResult:
                 prepare=park,
             ),
         ]
-        for phase in phases:
-            phase_run = run_phase(ctx, phase, specs)
-            figures[phase.tag] = _figures(phase_run)
-            result.series[phase.tag] = series(phase_run)
+        figures = run_phases(ctx, result, phases, specs, _figures)
     result.figures = {
         "setup": {
-            "bottleneck": f"{roles.edge} uplink {roles.uplink} at {BOTTLENECK_PPS} pkt/s per "
-            f"queue, queue {QUEUE_DEPTH}",
+            "bottleneck": bottleneck_setup(roles, BOTTLENECK_PPS, QUEUE_DEPTH),
             "urgent": f"activations {roles.entity_hosts[0]}->{roles.aidc_hosts[-1]}, gradients "
             f"back, {URGENT_PPS:.0f} pkt/s each, urgency {URGENCY}",
             "tolerant": f"{roles.entity_hosts[1]}->{store} {TOLERANT_PPS:.0f} pkt/s from "
