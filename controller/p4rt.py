@@ -32,7 +32,8 @@ class _NoGnmiNotice(logging.Filter):
     simple_switch_grpc nor the embedded target serves gNMI, so that is expected, not news."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != "gNMI is not implemented"
+        # finsy prefixes the switch's task: "[e1|Switch._run&] gNMI is not implemented".
+        return not record.getMessage().endswith("gNMI is not implemented")
 
 
 logging.getLogger("finsy").addFilter(_NoGnmiNotice())
@@ -40,7 +41,9 @@ logging.getLogger("finsy").addFilter(_NoGnmiNotice())
 # Updates per Write RPC: large enough for throughput, small enough for gRPC message limits.
 WRITE_BATCH = 1000
 
-DesiredState = Callable[[str], Iterable[fy.p4entity.P4Entity | p4r.Entity]]
+#: A switch's desired entities. While they do not change, returning the very same sequence
+#: object lets the fleet reuse its encoding and skip the diff.
+DesiredState = Callable[[str], Sequence[fy.p4entity.P4Entity | p4r.Entity]]
 PacketHandler = Callable[[str, fy.P4PacketIn], Awaitable[None]]
 DigestHandler = Callable[[str, fy.P4DigestList], Awaitable[None]]
 ReadyHandler = Callable[[str, Plan], Awaitable[None]]
@@ -91,6 +94,14 @@ class Fleet:
     _configured: set[str] = field(init=False, default_factory=set)
     #: Switches whose ready handler finished: reconciled, subscribed, handlers told.
     _prepared: set[str] = field(init=False, default_factory=set)
+    #: What each switch holds, as far as this controller knows: what its last read-back sync
+    #: and the writes since left there. Unknown (absent) from a channel loss or a failed write
+    #: until the next read-back.
+    _held: dict[str, list[p4r.Entity]] = field(init=False, default_factory=dict)
+    #: Per switch: the last desired sequence and its encoding.
+    _encoded: dict[str, tuple[Sequence[object], list[p4r.Entity]]] = field(
+        init=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         for target in self.targets:
@@ -130,26 +141,49 @@ class Fleet:
 
     async def sync(self, name: str) -> Plan:
         """Reconcile one switch: read back its entities and write the difference."""
+        return await self._reconcile(name, read_back=True)
+
+    async def update(self, name: str) -> Plan:
+        """Write the difference between the desired state and what the switch is known to
+        hold, without reading it back (a read-back sync when that is unknown). Reading a
+        whole switch back costs it and the controller more than the update itself; the
+        read-back is for when the state may have changed behind this controller's back:
+        (re)connects, failed writes."""
+        return await self._reconcile(name, read_back=False)
+
+    async def _reconcile(self, name: str, *, read_back: bool) -> Plan:
         switch = self._switches[name]
         async with self._locks[name]:
             schema = switch.p4info
-            desired = [_encode(e, schema) for e in self.desired(name)]
-            # finsy annotates read() as a coroutine; it is an async generator.
-            requests = [*_READ_ALL, *_point_reads(desired)]
-            reader = cast(AsyncIterator[fy.p4entity.P4Entity], switch.read(requests))
-            actual = [_encode(e, schema) async for e in reader]
-            result = plan(desired, actual)
+            desired = self._encode_desired(name, schema)
+            held = self._held.pop(name, None)
+            if read_back or held is None:
+                # finsy annotates read() as a coroutine; it is an async generator.
+                requests = [*_READ_ALL, *_point_reads(desired)]
+                reader = cast(AsyncIterator[fy.p4entity.P4Entity], switch.read(requests))
+                held = [_encode(e, schema) async for e in reader]
+            result = Plan() if held is desired else plan(desired, held)
             for batch in _phases(result.updates):
                 await switch.write(batch)
+            self._held[name] = desired
         if result:
-            LOG.info("%s: reconciled: %s", name, result.summary())
+            LOG.info("%s: %s: %s", name, "reconciled" if read_back else "updated", result.summary())
         return result
 
+    def _encode_desired(self, name: str, schema: fy.P4Schema) -> list[p4r.Entity]:
+        entities = self.desired(name)
+        last = self._encoded.get(name)
+        if last is not None and last[0] is entities:
+            return last[1]
+        encoded = [_encode(e, schema) for e in entities]
+        self._encoded[name] = (entities, encoded)
+        return encoded
+
     async def sync_all(self) -> dict[str, Plan]:
-        """Reconcile every primary switch whose pipeline is set; the others sync when they get
+        """Update every primary switch whose pipeline is set; the others sync when they get
         ready (a sync before the pipeline push would only fail)."""
         names = self.configured()
-        plans = await asyncio.gather(*(self.sync(n) for n in names))
+        plans = await asyncio.gather(*(self.update(n) for n in names))
         return dict(zip(names, plans, strict=True))
 
     async def write(self, name: str, entities: Sequence[fy.P4RegisterEntry]) -> None:
@@ -165,6 +199,7 @@ class Fleet:
     def _on_lost(self, switch: fy.Switch) -> None:
         self._configured.discard(switch.name)
         self._prepared.discard(switch.name)
+        self._held.pop(switch.name, None)
 
     async def _on_ready(self, switch: fy.Switch) -> None:
         self._configured.add(switch.name)

@@ -30,7 +30,7 @@ from controller import semantic
 from controller.config import URGENCY_MAX, ControllerConfig
 from controller.semantic import AuthDomain
 from controller.te import TeSolution
-from controller.topology import Topology
+from controller.topology import Neighbour, Topology
 from controller.wire import ObjectKind, PortType
 
 #: Clone sessions (p4src/include/define.p4) and the CPU port (v1model/include/define_v1model.p4).
@@ -105,6 +105,11 @@ class Intent:
         return node_mac(self.topology.switches[switch].device_id)
 
     @cached_property
+    def ports(self) -> dict[str, dict[int, Neighbour]]:
+        """Every switch's port map, built once per intent (installs look them up per entity)."""
+        return {name: self.topology.port_map(name) for name in self.topology.switches}
+
+    @cached_property
     def watched(self) -> dict[tuple[str, str, int], int]:
         """(switch, destination, primary port) -> port object id the next hop depends on.
 
@@ -116,7 +121,7 @@ class Intent:
         for switch, by_destination in self.solution.next_hops.items():
             for destination, members in by_destination.items():
                 for port, _ in members:
-                    peer = self.topology.port_map(switch)[port].peer
+                    peer = self.ports[switch][port].peer
                     if peer is None or peer.switch == destination:
                         continue
                     onward = self.solution.next_hops.get(peer.switch, {}).get(destination, [])
@@ -177,7 +182,7 @@ def _switch_config(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity
 def _ports(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
     """Port roles (trust boundary) and SEM stripping towards plain RoCEv2 hosts."""
     aware = intent.config.policy.sem_aware_hosts
-    for port, neighbour in intent.topology.port_map(switch).items():
+    for port, neighbour in intent.ports[switch].items():
         role = PortType.HOST if neighbour.host else PortType.INFRA
         yield fy.P4TableEntry(
             "ingress_port_type",
@@ -193,7 +198,7 @@ def _ports(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
 
 
 def _infra_ports(intent: Intent, switch: str) -> list[int]:
-    return [p for p, n in intent.topology.port_map(switch).items() if n.link is not None]
+    return [p for p, n in intent.ports[switch].items() if n.link is not None]
 
 
 def _clone_sessions(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
@@ -203,14 +208,14 @@ def _clone_sessions(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entit
     infra = _infra_ports(intent, switch)
     if infra:
         yield fy.P4CloneSessionEntry(FN_FLOOD_SESSION, replicas=[(p, 0) for p in infra])
-    for port in intent.topology.port_map(switch):
+    for port in intent.ports[switch]:
         yield fy.P4CloneSessionEntry(FN_PORT_SESSION_BASE + port, replicas=[(port, 0)])
 
 
 def _forwarding(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
     topo = intent.topology
     smac = intent.node_mac(switch)
-    ports = topo.port_map(switch)
+    ports = intent.ports[switch]
     for host in sorted(topo.hosts_on(switch), key=lambda h: h.port):
         next_id = host_next_id(host.port)
         member = member_id(next_id, host.port)
@@ -275,7 +280,7 @@ def _fast_reroute(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]
                 multiplier=t.probe_multiplier,
             ),
         )
-    smac, ports = intent.node_mac(switch), topo.port_map(switch)
+    smac, ports = intent.node_mac(switch), intent.ports[switch]
     for destination, backups in sorted(intent.solution.backups.get(switch, {}).items()):
         next_id = switch_next_id(topo.switches[destination].device_id)
         for primary, backup in sorted(backups.items()):
@@ -328,7 +333,7 @@ def _semantic(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
 def _thresholds(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
     """Congestion thresholds on every egress port, load thresholds on links."""
     t = intent.config.thresholds
-    for port in intent.topology.port_map(switch):
+    for port in intent.ports[switch]:
         yield fy.P4TableEntry(
             "congestion_thresholds",
             match=fy.P4TableMatch(egress_port=port),  # any class
@@ -341,7 +346,7 @@ def _thresholds(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Entity]:
             ),
             priority=1,
         )
-    for port, neighbour in intent.topology.port_map(switch).items():
+    for port, neighbour in intent.ports[switch].items():
         if neighbour.link is None:
             continue
         bytes_per_window = neighbour.link.testbed_bps * t.status_window_s / 8
@@ -394,7 +399,7 @@ def _contract_actions(intent: Intent, switch: str) -> Iterable[fy.p4entity.P4Ent
     the expert registry. Earlier rules win: priorities count down from the number of rules."""
     contract, tenants = intent.config.contract, intent.topology.tenants
     rules = contract.quantization
-    for port in intent.topology.port_map(switch):
+    for port in intent.ports[switch]:
         for index, rule in enumerate(rules):
             yield semantic.quantize_threshold_entry(
                 port, rule.traffic_class, rule.queue_depth, priority=len(rules) - index

@@ -1,9 +1,10 @@
 """Desired-state reconciliation of P4Runtime entities.
 
-The controller never "just writes": it computes the entities each switch should hold, reads
-back what the switch holds, and writes only the difference. That one mechanism serves the
-first install, every TE update, and recovery after a switch or controller restart: nothing is
-installed twice and nothing is lost.
+The controller never "just writes": it computes the entities each switch should hold, compares
+them with what the switch holds (read back when the switch (re)connects, otherwise what the
+last read-back and the writes since left there, `controller.p4rt.Fleet`), and writes only the
+difference. That one mechanism serves the first install, every TE update, and recovery after
+a switch or controller restart: nothing is installed twice and nothing is lost.
 
 Updates come out in make-before-break order, so no packet meets a dangling reference during an
 update: members before the groups that use them, groups and replication entries before the

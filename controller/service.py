@@ -132,6 +132,8 @@ class ControllerService:
         #: (domain, result) -> authentication failures reported by digest.
         self.auth_failures: dict[tuple[str, str], int] = {}
         self.solution: TeSolution = self.engine.solve()
+        self._intent: Intent | None = None
+        self._desired_of: dict[str, tuple[Intent, list[fy.p4entity.P4Entity]]] = {}
         self.solves = 0
         self._note_solution(self.solution)
         self.targets = list(targets) if targets is not None else self._targets_from_config()
@@ -276,15 +278,31 @@ class ControllerService:
             self.metrics.planned_utilization.labels(link, tail).set(value)
 
     def intent(self) -> Intent:
+        """The current intent; the same object until its inputs change, so what it derives
+        (watched objects, port maps) is computed once per change, not once per switch."""
         reservations = tuple(
             MeteredReservation(*self._metered[task], r.rate_bps)
             for task, r in sorted(self.engine.reservations.items())
             if task in self._metered
         )
-        return Intent(self.topology, self.config, self.solution, reservations)
+        current = self._intent
+        if (
+            current is None
+            or current.solution is not self.solution
+            or current.config is not self.config
+            or current.reservations != reservations
+        ):
+            current = self._intent = Intent(self.topology, self.config, self.solution, reservations)
+        return current
 
     def _desired(self, switch: str) -> list[fy.p4entity.P4Entity]:
-        return switch_entities(self.intent(), switch)
+        """The same list while the intent is unchanged (the fleet then skips encoding and
+        diffing it)."""
+        intent = self.intent()
+        last = self._desired_of.get(switch)
+        if last is None or last[0] is not intent:
+            last = self._desired_of[switch] = (intent, switch_entities(intent, switch))
+        return last[1]
 
     # -- events from the switches ------------------------------------------------------------
 

@@ -32,6 +32,8 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
         self.timeline: list[p4r.WriteRequest | p4r.PacketOut] = []
         self.digests: dict[int, p4r.DigestEntry] = {}
         self.pipeline_gate: asyncio.Event | None = None
+        #: How many of the next Write requests to refuse (UNAVAILABLE), as a busy switch might.
+        self.refuse_writes = 0
         self.on_read: list[p4r.StreamMessageResponse] = []
         self._streams: list[asyncio.Queue[p4r.StreamMessageResponse]] = []
         self.server: grpc.aio.Server | None = None
@@ -96,6 +98,9 @@ class FakeP4Runtime(p4runtime_pb2_grpc.P4RuntimeServicer):
     ) -> p4r.WriteResponse:
         if self.config is None:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, _NO_PIPELINE)
+        if self.refuse_writes > 0:
+            self.refuse_writes -= 1
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "refused by the test")
         self.writes.append(request)
         self.timeline.append(request)
         for update in request.updates:

@@ -41,5 +41,6 @@ def test_the_expected_gnmi_notice_is_filtered_but_other_finsy_warnings_are_not(c
     finsy_log = logging.getLogger("finsy")
     with caplog.at_level(logging.WARNING, logger="finsy"):
         finsy_log.warning("gNMI is not implemented")
+        finsy_log.warning("[e1|Switch._run&] gNMI is not implemented")  # as finsy logs it
         finsy_log.warning("cookie 0x1 does not match expected 0x2")
     assert [r.getMessage() for r in caplog.records] == ["cookie 0x1 does not match expected 0x2"]

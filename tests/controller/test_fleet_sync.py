@@ -1,6 +1,7 @@
 """Fleet.sync reads back default entries and register cells (P4Runtime 9.1: a default entry
 is read by table id with `is_default_action`), so an unchanged intent writes nothing and a
-changed default is one MODIFY."""
+changed default is one MODIFY. Installs update from the state a switch is known to hold and
+read it back only when that is unknown (a failed write)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,25 @@ async def test_unchanged_state_writes_nothing_and_defaults_are_read_back(tmp_pat
         assert install["switches"]["e1"] == "0 inserted, 1 modified, 0 deleted"
         (update,) = [u for u in fake.writes[-1].updates]
         assert update.type == p4r.Update.MODIFY and update.entity.table_entry.is_default_action
+
+
+async def test_installs_do_not_read_back_until_a_write_fails(tmp_path: Path) -> None:
+    async with running_service(tmp_path) as run:
+        service, fakes = run.service, run.fakes
+        reads = {name: len(fake.reads) for name, fake in fakes.items()}
+        await service.link_down("e1:1-c1:1")
+        await service.wait_idle()
+        assert {name: len(fake.reads) for name, fake in fakes.items()} == reads
+        first = next(e for e in service.events.since(0) if e.get("why") == "te")
+        assert first["switches"]["e1"] != "0 inserted, 0 modified, 0 deleted"
+
+        e1 = fakes["e1"]
+        e1.refuse_writes = 1
+        await service.link_up("e1:1-c1:1")
+        await service.wait_idle()
+        assert [e["kind"] for e in service.events.since(0)].count("install_error") == 1
+        # e1 may hold anything now: the next install reads it back and repairs it.
+        before = len(e1.reads)
+        plans = await service.install("after the refused write")
+        assert len(e1.reads) == before + 1 and plans["e1"]
+        assert not await service.fleet.sync("e1")
