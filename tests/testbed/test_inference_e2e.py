@@ -7,37 +7,20 @@ MoE load where always-top-1 did not."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from topologies.rundir import CLEANED_MARKER, RUNS_DIR_ENV
+from tests.testbed.conftest import run_scenario
 from topologies.scenarios.inference import BYTES_SAVED_PER_PACKET, MOE_BALANCED
 
 pytestmark = [pytest.mark.root, pytest.mark.mininet, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.timeout(120)
 def test_inference_scenario_small_headless(tmp_path: Path) -> None:
-    runs = tmp_path / "runs"
-    argv = ["--scenario", "inference", "--topology", "small", "--headless", "--quick"]
-    done = subprocess.run(
-        [sys.executable, "-m", "topologies.run", *argv],
-        cwd=REPO,
-        env={**os.environ, RUNS_DIR_ENV: str(runs)},
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-    )
-    (run,) = [p for p in runs.iterdir() if p.is_dir()]
-    result = json.loads((run / "result.json").read_text())
-    fantel, baseline = result["figures"]["fantel"], result["figures"]["baseline"]
+    run = run_scenario(tmp_path, "inference", timeout_s=110)
+    fantel, baseline = run.figures()
     # Quantization: happened, counted alike at both ends, values within the bound.
     assert fantel["kv_quantized"] > 0 and baseline["kv_quantized"] == 0
     assert fantel["switch_quantized"] >= fantel["kv_quantized"]
@@ -51,7 +34,5 @@ def test_inference_scenario_small_headless(tmp_path: Path) -> None:
     assert fantel["moe_max_over_mean"] <= MOE_BALANCED < baseline["moe_max_over_mean"]
     loads = {int(k): v for k, v in fantel["switch_expert_load"].items()}
     assert sum(loads.values()) >= sum(fantel["moe_load"].values()) > 0
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for name in ("report.md", "series-fantel.csv", "throughput-fantel.png"):
-        assert (run / name).stat().st_size > 0
-    assert (run / CLEANED_MARKER).exists()
+    run.assert_exited_ok()
+    run.assert_reported_and_cleaned()
