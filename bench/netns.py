@@ -1,4 +1,5 @@
-"""Network namespaces with veth pairs for root tests and benchmarks, cleaned up by name.
+"""Network namespaces with veth pairs for root tests and benchmarks, cleaned up by name, and
+the ``softswitch run`` process that serves them.
 
 ``VethLab`` creates, for each host, a namespace holding one end of a veth pair whose other end
 stays in the current namespace for the switch. Names are unique per lab; ``close`` removes
@@ -14,9 +15,15 @@ import os
 import secrets
 import socket
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from softswitch.p4rt.client import wait_for_port
 
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003
@@ -24,6 +31,10 @@ ETH_P_ALL = 0x0003
 
 def is_root() -> bool:
     return os.geteuid() == 0
+
+
+def mac_text(mac: int) -> str:
+    return ":".join(f"{b:02x}" for b in mac.to_bytes(6, "big"))
 
 
 def _ip(*args: str) -> None:
@@ -68,8 +79,7 @@ class VethLab:
         self.hosts.append(host)
         _ip("link", "add", host.switch_iface, "type", "veth", "peer", "name", host.iface)
         _ip("link", "set", host.iface, "netns", netns)
-        mac = ":".join(f"{b:02x}" for b in host.mac.to_bytes(6, "big"))
-        _ip("-n", netns, "link", "set", host.iface, "address", mac)
+        _ip("-n", netns, "link", "set", host.iface, "address", mac_text(host.mac))
         _disable_ipv6(host.switch_iface)
         _disable_ipv6(host.iface, netns)
         _ip("-n", netns, "link", "set", host.iface, "up")
@@ -124,3 +134,49 @@ def receive_matching(
         if addr[2] != socket.PACKET_OUTGOING and data[:prefix] == wanted[:prefix]:
             return data
     return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class SwitchProcess:
+    address: str  # P4Runtime, host:port
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextmanager
+def switch_process(
+    interfaces: Sequence[tuple[int, str]],
+    log_dir: Path,
+    device_id: int,
+    extra_args: Sequence[str] = (),
+) -> Iterator[SwitchProcess]:
+    """A ``softswitch run --no-p4`` process (CPU port 255) with ``interfaces`` as
+    ``(port, interface)``, listening for P4Runtime; its log and stderr go to ``log_dir``."""
+    port = free_port()
+    log = log_dir / "switch.log"
+    argv = [sys.executable, "-m", "softswitch.cli", "run", "--no-p4", "--cpu-port", "255"]
+    argv += ["--device-id", str(device_id), "--grpc-server-addr", f"127.0.0.1:{port}"]
+    argv += ["--log-file", str(log), *extra_args]
+    for number, iface in interfaces:
+        argv += ["-i", f"{number}@{iface}"]
+    with open(log_dir / "switch.stderr", "wb") as stderr:
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        if not wait_for_port("127.0.0.1", port, 30):
+            raise RuntimeError(f"softswitch run did not listen; see {log}")
+        yield SwitchProcess(f"127.0.0.1:{port}", process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from finsy import P4PacketOut, P4Schema, P4TableAction, P4TableEntry, P4TableMatch
 from finsy.proto import p4r
 
-from bench.netns import Host, VethLab, is_root, open_raw_socket
-from softswitch.p4rt.client import P4RuntimeClient, wait_for_port
+from bench.netns import Host, VethLab, is_root, open_raw_socket, switch_process
+from softswitch.p4rt.client import P4RuntimeClient
 from softswitch.p4rt.program import pipeline_config
 
 PROGRAM = Path(__file__).resolve().parent / "p4" / "p4rt_switch.p4"
@@ -37,36 +33,6 @@ DEVICE_ID = 1
 TO_CPU_ETHERTYPE = 0x88B5
 OFFERED_RATES = (5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000, 50_000, 60_000)
 MAX_LOSS = 0.01
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def switch_process(interfaces: list[tuple[int, str]], log_dir: Path) -> Iterator[str]:
-    """A ``softswitch run --no-p4`` process; yields its P4Runtime address."""
-    port = _free_port()
-    argv = [sys.executable, "-m", "softswitch.cli", "run", "--no-p4", "--cpu-port", "255"]
-    argv += ["--device-id", str(DEVICE_ID), "--grpc-server-addr", f"127.0.0.1:{port}"]
-    argv += ["--log-file", str(log_dir / "switch.log")]
-    for number, iface in interfaces:
-        argv += ["-i", f"{number}@{iface}"]
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        if not wait_for_port("127.0.0.1", port, 30):
-            raise RuntimeError(f"softswitch run did not listen; see {log_dir}/switch.log")
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def _session(address: str) -> tuple[P4RuntimeClient, P4Schema]:
@@ -158,8 +124,9 @@ async def bench_forwarding(step_s: float, log_dir: Path) -> None:
     lab = VethLab()
     try:
         a, b = lab.add_host(1), lab.add_host(2)
-        with switch_process([(1, a.switch_iface), (2, b.switch_iface)], log_dir) as address:
-            await _install_forwarding(address, a, b)
+        interfaces = [(1, a.switch_iface), (2, b.switch_iface)]
+        with switch_process(interfaces, log_dir, DEVICE_ID) as switch:
+            await _install_forwarding(switch.address, a, b)
             best = 0.0
             for rate in OFFERED_RATES:
                 sent, received = await asyncio.to_thread(_send_paced, a, b, rate, step_s)
@@ -262,9 +229,9 @@ def main(argv: list[str]) -> None:
 async def _run(batches: int, round_trips: int, step_s: float) -> None:
     with tempfile.TemporaryDirectory(prefix="fantel-bench-p4rt-") as tmp:
         log_dir = Path(tmp)
-        with switch_process([], log_dir) as address:
-            await bench_writes(address, batches)
-            await bench_packet_io(address, round_trips)
+        with switch_process([], log_dir, DEVICE_ID) as switch:
+            await bench_writes(switch.address, batches)
+            await bench_packet_io(switch.address, round_trips)
         if is_root():
             await bench_forwarding(step_s, log_dir)
         else:

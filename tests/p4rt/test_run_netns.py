@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -33,8 +31,17 @@ from finsy.proto import p4r
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
-from bench.netns import Host, VethLab, is_root, open_raw_socket, receive_matching
-from softswitch.p4rt.client import P4RuntimeClient, wait_for_port
+from bench.netns import (
+    Host,
+    SwitchProcess,
+    VethLab,
+    is_root,
+    mac_text,
+    open_raw_socket,
+    receive_matching,
+    switch_process,
+)
+from softswitch.p4rt.client import P4RuntimeClient
 from softswitch.p4rt.program import pipeline_config
 
 pytestmark = [
@@ -46,17 +53,6 @@ PROGRAM = Path(__file__).resolve().parents[2] / "bench" / "p4" / "p4rt_switch.p4
 DEVICE_ID = 1
 INSERT = p4r.Update.INSERT
 WAIT_S = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def mac_text(mac: int) -> str:
-    return ":".join(f"{b:02x}" for b in mac.to_bytes(6, "big"))
 
 
 def udp_frame(src: Host, dst: Host, payload: bytes) -> bytes:
@@ -76,9 +72,7 @@ class Lab:
     b: Host
     sock_a: socket.socket
     sock_b: socket.socket
-    process: subprocess.Popen[bytes]
-    log: Path
-    address: str
+    switch: SwitchProcess
 
     def forward(self, payload: bytes, timeout_s: float = WAIT_S) -> bytes | None:
         """Send A -> B until it arrives (links may be coming back); the frame B got."""
@@ -95,39 +89,18 @@ class Lab:
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     veths = VethLab()
-    process: subprocess.Popen[bytes] | None = None
     try:
         a, b = veths.add_host(1), veths.add_host(2)
-        port = free_port()
-        log = tmp_path / "switch.log"
-        argv = (
-            f"run --no-p4 --device-id {DEVICE_ID} -i 1@{a.switch_iface} -i 2@{b.switch_iface} "
-            f"--grpc-server-addr 127.0.0.1:{port} --cpu-port 255 --log-file {log} "
-            "--log-level debug"
-        ).split()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "softswitch.cli", *argv],
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / "switch.stderr", "wb"),  # noqa: SIM115
-        )
-        assert wait_for_port("127.0.0.1", port, 30), f"switch did not listen; see {log}"
-        yield Lab(
-            veths, a, b, open_raw_socket(a), open_raw_socket(b), process, log, f"127.0.0.1:{port}"
-        )
+        interfaces = [(1, a.switch_iface), (2, b.switch_iface)]
+        with switch_process(interfaces, tmp_path, DEVICE_ID, ["--log-level", "debug"]) as switch:
+            yield Lab(veths, a, b, open_raw_socket(a), open_raw_socket(b), switch)
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
         veths.close()
 
 
 @pytest.fixture
 async def client(lab: Lab) -> AsyncIterator[tuple[P4RuntimeClient, P4Schema]]:
-    c = P4RuntimeClient(lab.address, device_id=DEVICE_ID, election_id=1)
+    c = P4RuntimeClient(lab.switch.address, device_id=DEVICE_ID, election_id=1)
     assert (await c.connect()).status.code == 0
     config = pipeline_config(PROGRAM)
     await c.set_pipeline(config)
@@ -196,12 +169,14 @@ async def test_link_down_and_up_is_survived(
     lab.veths.set_link(lab.a, up=False)
     lab.veths.set_link(lab.b, up=False)
     deadline = time.monotonic() + WAIT_S
-    while "link down" not in lab.log.read_text() and time.monotonic() < deadline:
+    while "link down" not in lab.switch.log.read_text() and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert "link down" in lab.log.read_text(), "the switch did not report the link going down"
+    assert "link down" in lab.switch.log.read_text(), (
+        "the switch did not report the link going down"
+    )
     lab.veths.set_link(lab.a, up=True)
     lab.veths.set_link(lab.b, up=True)
-    assert lab.process.poll() is None, "the switch died when its links went down"
+    assert lab.switch.process.poll() is None, "the switch died when its links went down"
     assert await asyncio.to_thread(lab.forward, b"after", 15.0) is not None
     [entry] = await c.read([P4TableEntry("fwd").encode(schema)])
     assert entry.table_entry.match[0].exact.value == lab.b.mac.to_bytes(6, "big")
