@@ -336,21 +336,33 @@ class ExprCompiler:
         return self._aggregate(e, strip(e.type))
 
     def _aggregate(self, e: ast.ListExpr | ast.StructExpr, t: T.P4Type) -> str:
+        """Build a struct, header or tuple; with ``...`` the fields not given are defaults."""
         if isinstance(t, T.StructLikeType):
+            slots = [f.type for f in t.fields]
             if isinstance(e, ast.StructExpr):
                 by_name = dict(e.fields)
-                missing = [f.name for f in t.fields if f.name not in by_name]
-                if missing:
-                    raise CodegenError(f"{where(e)}: missing fields {missing} for {t.name}")
-                elems = [by_name[f.name] for f in t.fields]
+                elems = [by_name.get(f.name) for f in t.fields]
             else:
-                elems = list(e.elements)
-                if len(elems) != len(t.fields):
-                    raise CodegenError(f"{where(e)}: {len(elems)} values for {t.name}")
-            args = [self._coerce(el, f.type) for el, f in zip(elems, t.fields, strict=True)]
+                elems = [*e.elements, *[None] * (len(slots) - len(e.elements))]
+            if len(elems) != len(slots) or (None in elems and not e.dots):
+                raise CodegenError(f"{where(e)}: the values do not match the fields of {t.name}")
+            args = [self._slot(el, ty) for el, ty in zip(elems, slots, strict=True)]
             return f"{self.layouts.class_of(t)}._mk({', '.join(args)})"
-        values = e.elements if isinstance(e, ast.ListExpr) else [v for _, v in e.fields]
-        return "(" + "".join(self.value(v) + ", " for v in values) + ")"
+        if isinstance(e, ast.StructExpr):
+            return "(" + "".join(self.value(v) + ", " for _, v in e.fields) + ")"
+        rest = t.elements[len(e.elements) :] if isinstance(t, T.TupleType) and e.dots else ()
+        values = [self.value(v) for v in e.elements] + [self.layouts.default(r) for r in rest]
+        return "(" + "".join(v + ", " for v in values) + ")"
+
+    def _slot(self, e: ast.Expression | None, target: T.P4Type) -> str:
+        """The value of one field: ``e`` coerced, or the default for a field left to ``...``."""
+        return self.layouts.default(target) if e is None else self._coerce(e, target)
+
+    def _InvalidHeaderExpr(self, e: ast.InvalidHeaderExpr) -> str:
+        return self.layouts.default(e.type)
+
+    def _DefaultValueExpr(self, e: ast.DefaultValueExpr) -> str:
+        return self.layouts.default(e.type)
 
     def _coerce(self, e: ast.Expression, target: T.P4Type) -> str:
         """A value for a slot of type ``target`` (list literals take the slot's type)."""

@@ -26,6 +26,8 @@ class GeneratedModule:
             "HeaderStack": rt.HeaderStack,
             "checked_index": rt.checked_index,
             "StackIndexOutOfRange": rt.StackIndexOutOfRange,
+            "LOOP_LIMIT": rt.LOOP_LIMIT,
+            "LoopLimitExceeded": rt.LoopLimitExceeded,
             "shl": rt.shl,
             "shl_signed": rt.shl_signed,
             "div": rt.div,

@@ -198,6 +198,15 @@ class ValueSet:
         return any(key & m == v & m for v, m in self.members)
 
 
+# A ``for (init; cond; update)`` loop running this many iterations is taken as endless:
+# BMv2 would spin on the packet forever; the switch drops it and reports the error instead.
+LOOP_LIMIT = 1_000_000
+
+
+class LoopLimitExceeded(Exception):
+    """A ``for`` loop ran ``LOOP_LIMIT`` iterations."""
+
+
 class AssertionFailed(Exception):
     """v1model ``assert``/``assume`` failed: BMv2 aborts; we drop the packet and report it."""
 

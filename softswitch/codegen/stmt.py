@@ -81,6 +81,14 @@ class StmtCompiler:
             return self._flush([self.returns(result)])
         if isinstance(s, ast.SwitchStmt):
             return self._switch(s)
+        if isinstance(s, ast.ForStmt):
+            return self._for(s)
+        if isinstance(s, ast.ForInStmt):
+            return self._for_in(s)
+        if isinstance(s, ast.BreakStmt):
+            return ["break"]
+        if isinstance(s, ast.ContinueStmt):
+            return ["continue"]
         raise CodegenError(f"{where(s)}: unsupported statement {type(s).__name__}")
 
     def variable(self, d: ast.VariableDecl) -> list[str]:
@@ -106,6 +114,53 @@ class StmtCompiler:
             lines.append("else:")
             lines += indent(self.body([s.otherwise]))
         return lines
+
+    def _condition(self, cond: ast.Expression) -> tuple[list[str], str]:
+        """Statements computing ``cond`` and the Python test; a run-time stack index out of
+        range makes the condition false (as in ``_if``)."""
+        test = self.ex.expr(cond)
+        lines = self._flush([])
+        if not uses_runtime_index([*lines, test]):
+            return lines, test
+        flag = self.ex.temp("cond")
+        return [f"{flag} = False", *skip_on_bad_index([*lines, f"{flag} = {test}"])], flag
+
+    def _for(self, s: ast.ForStmt) -> list[str]:
+        """``for (init; cond; update) body`` as a ``while True`` whose top runs ``update``
+        from the second iteration on, so ``continue`` (a Python ``continue``) updates too."""
+        lines = self.block(list(s.init))
+        update = self.block(list(s.update))
+        count = self.ex.temp("iterations")
+        cond_lines, test = self._condition(s.cond)
+        loop = [
+            *([f"if {count}:", *indent(update)] if update else []),
+            f"{count} += 1",
+            f"if {count} > LOOP_LIMIT:",
+            f"    raise LoopLimitExceeded({where(s) + ': endless for loop'!r})",
+            *cond_lines,
+            f"if not {test}:",
+            "    break",
+            *self.block([s.body]),
+        ]
+        return [*lines, f"{count} = 0", "while True:", *indent(loop)]
+
+    def _for_in(self, s: ast.ForInStmt) -> list[str]:
+        """``for (T v in lo .. hi)`` over a Python range (both ends evaluated once, ``hi``
+        included); over a header stack or list, ``v`` takes a copy of each element in turn."""
+        var = self.ex.temp(f"v_{s.var.name}_")
+        self.ex.names[s.var] = var
+        collection = s.collection
+        if isinstance(collection, ast.RangeExpr):
+            lo, hi = self.ex.expr(collection.lo), self.ex.expr(collection.hi)
+            source = f"range({lo}, ({hi}) + 1)"
+        elif isinstance(collection, ast.ListExpr):
+            assert s.var.type is not None
+            values = [self.ex._coerce(e, s.var.type) for e in collection.elements]
+            source = "(" + "".join(v + ", " for v in values) + ")"
+        else:
+            source = f"[e._copy() for e in {self.ex.expr(collection)}.elems]"
+        head = self._flush([f"for {var} in {source}:"])
+        return [*head, *indent(self.body([s.body]))]
 
     def _switch(self, s: ast.SwitchStmt) -> list[str]:
         subject = self.ex.temp("sw")

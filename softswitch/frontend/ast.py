@@ -304,9 +304,13 @@ class ConstructorCall(Expression):
 
 @dataclass(eq=False)
 class ListExpr(Expression):
-    """``{a, b, c}`` (a tuple or a struct/header initializer, decided by context)."""
+    """``{a, b, c}`` (a tuple or a struct/header initializer, decided by context).
+
+    ``dots`` is set for ``{a, ...}`` (P4_16 1.2.4): the remaining fields take default values.
+    """
 
     elements: list[Expression]
+    dots: bool = False
 
 
 @dataclass(eq=False)
@@ -315,6 +319,7 @@ class StructExpr(Expression):
 
     fields: list[tuple[str, Expression]]
     type_ref: TypeRef | None = None
+    dots: bool = False  # ``{f = a, ...}``: the other fields take default values (P4_16 1.2.4)
 
 
 @dataclass(eq=False)
@@ -346,6 +351,17 @@ class RangeExpr(Expression):
 @dataclass(eq=False)
 class ThisExpr(Expression):
     """``this`` inside an abstract method implementation."""
+
+
+@dataclass(eq=False)
+class InvalidHeaderExpr(Expression):
+    """``{#}``: an invalid header or header union (P4_16 1.2.4); the type comes from the
+    context (a cast, an assignment, an initializer or the other operand of ``==``)."""
+
+
+@dataclass(eq=False)
+class DefaultValueExpr(Expression):
+    """``...`` used as a value (P4_16 1.2.4): the default value of the expected type."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,6 +409,39 @@ class ExitStmt(Statement):
 @dataclass(eq=False)
 class ReturnStmt(Statement):
     value: Expression | None = None
+
+
+@dataclass(eq=False)
+class ForStmt(Statement):
+    """``for (init; cond; update) body`` (P4_16 1.2.5). ``init`` holds local variable
+    declarations (scoped to the loop), assignments and calls; ``update`` assignments and calls.
+    """
+
+    init: list[Statement | VariableDecl]
+    cond: Expression
+    update: list[Statement]
+    body: Statement
+
+
+@dataclass(eq=False)
+class ForInStmt(Statement):
+    """``for (T v in collection) body`` (P4_16 1.2.5): ``collection`` is a ``RangeExpr``
+    (``lo .. hi``, both ends included), a header stack or a list; ``var`` has no initializer.
+    """
+
+    var: VariableDecl
+    collection: Expression
+    body: Statement
+
+
+@dataclass(eq=False)
+class BreakStmt(Statement):
+    pass
+
+
+@dataclass(eq=False)
+class ContinueStmt(Statement):
+    pass
 
 
 @dataclass(eq=False)

@@ -71,6 +71,7 @@ class Context:
     block: ast.Declaration | None = None  # the enclosing parser/control
     this_type: P4Type | None = None  # inside an abstract method implementation
     readonly: set[int] = field(default_factory=set)  # ids of declarations that are not l-values
+    in_loop: bool = False  # inside the body of a ``for`` (``break``/``continue`` allowed)
 
 
 class CheckerBase(ABC):

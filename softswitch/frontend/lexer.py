@@ -16,10 +16,10 @@ from softswitch.frontend.diagnostics import CompileError
 
 KEYWORDS = frozenset(
     {
-        "abstract", "action", "actions", "apply", "bool", "bit", "const", "control",
-        "default", "else", "entries", "enum", "error", "exit", "extern", "false", "header",
-        "header_union", "if", "in", "inout", "int", "key", "select", "match_kind", "type",
-        "out", "package", "parser", "return", "state", "string", "struct", "switch", "table",
+        "abstract", "action", "actions", "apply", "bool", "bit", "break", "const",
+        "continue", "control", "default", "else", "entries", "enum", "error", "exit",
+        "extern", "false", "for", "header", "header_union", "if", "in", "inout", "int",
+        "key", "select", "match_kind", "type", "out", "package", "parser", "return", "state", "string", "struct", "switch", "table",
         "transition", "true", "tuple", "typedef", "varbit", "value_set", "void", "this",
     }
 )  # fmt: skip
@@ -28,7 +28,7 @@ KEYWORDS = frozenset(
 # deliberately absent: `>` `>` closes nested type arguments and the parser recognises a shift
 # from two adjacent `>` tokens (p4c's R_ANGLE_SHIFT), and `>>=` from adjacent `>` `>=`.
 _OPERATORS = [
-    "|+|=", "|-|=", "<<=",
+    "|+|=", "|-|=", "<<=", "...", "{#}",
     "&&&", "|+|", "|-|",
     "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
     "+:", "..", "<<", "&&", "||", "==", "!=", ">=", "<=", "++",

@@ -270,11 +270,7 @@ class ExpressionParser:
                 raise CompileError.at(key.src, f"duplicate key '{key.text}' in an annotation")
             self.expect("=")
             pairs[key.text] = self.parse_expression()
-            if not self.accept(","):
-                return pairs
-            if self.at("..") and self.peek().kind == ".":
-                self.unsupported(self.tok.src, "'...' (default-initialized fields) in initializers")
-            if self.at(closer):
+            if not self.accept(",") or self.at(closer) or self.at("..."):
                 return pairs
 
     # ---------------------------------------------------------------- types
@@ -486,6 +482,12 @@ class ExpressionParser:
             return inner
         if kind == "{":
             return self.parse_brace_expression()
+        if kind == "{#}":
+            self.advance()
+            return ast.InvalidHeaderExpr(src=token.src)
+        if kind == "...":
+            self.advance()
+            return ast.DefaultValueExpr(src=token.src)
         if kind == "error":
             self.advance()
             self.expect(".")
@@ -518,16 +520,36 @@ class ExpressionParser:
         self.fail('"." or "("')
 
     def parse_brace_expression(self) -> ast.Expression:
+        """``{a, b}``, ``{f = a}``, either ending in ``...`` (P4_16 1.2.4), or ``{...}``."""
         start = self.expect("{")
-        if self.tok.text == "#" and self.peek().kind == "}":
-            self.unsupported(self.tok.src, "invalid header expressions '{#}'")
         if self.tok.kind in (IDENT, *NON_TYPE_KEYWORDS) and self.peek().kind == "=":
             fields = list(self._parse_kv_list("}").items())
+            dots = self._accept_closing_dots()
             self.expect("}")
-            return ast.StructExpr(fields, src=start.src)
-        elements = self.parse_expression_list("}", trailing_comma=True)
+            return ast.StructExpr(fields, dots=dots, src=start.src)
+        elements: list[ast.Expression] = []
+        while not self.at("}") and not self._at_closing_dots():
+            elements.append(self.parse_expression())
+            if not self.accept(","):
+                break
+        dots = self._accept_closing_dots()
         self.expect("}")
-        return ast.ListExpr(elements, src=start.src)
+        return ast.ListExpr(elements, dots=dots, src=start.src)
+
+    def _at_closing_dots(self) -> bool:
+        """A ``...`` ending an initializer (``{a, ...}``, ``{a, ...,}``); elsewhere ``...``
+        is one value, the default of its type."""
+        following = self.peek()
+        return self.at("...") and (
+            following.kind == "}" or (following.kind == "," and self.peek(2).kind == "}")
+        )
+
+    def _accept_closing_dots(self) -> bool:
+        if not self._at_closing_dots():
+            return False
+        self.advance()
+        self.accept(",")
+        return True
 
     def parse_postfix(self, expr: ast.Expression) -> ast.Expression:
         while True:

@@ -9,6 +9,7 @@ expected tuple, struct or header).
 from __future__ import annotations
 
 from abc import abstractmethod
+from typing import NoReturn
 
 from softswitch.frontend import ast
 from softswitch.frontend.checker_base import CheckerBase
@@ -41,6 +42,7 @@ from softswitch.frontend.types import (
     StructLikeType,
     TableType,
     TupleType,
+    VarbitType,
     VoidType,
 )
 
@@ -52,6 +54,8 @@ _ORDER = {ast.BinaryOp.LT, ast.BinaryOp.LE, ast.BinaryOp.GT, ast.BinaryOp.GE}
 _EQUALITY = {ast.BinaryOp.EQ, ast.BinaryOp.NE}
 _SHIFTS = {ast.BinaryOp.SHL, ast.BinaryOp.SHR}
 _OBJECT_TYPES = (ExternType, ParserType, ControlType, PackageType, TableType, ActionType)
+# Expressions whose type only the context gives (P4_16 1.2.4 `{#}` and `...`).
+_CONTEXT_TYPED = (ast.InvalidHeaderExpr, ast.DefaultValueExpr)
 
 
 class MatchKindMemberDecl(ast.Declaration):
@@ -140,17 +144,18 @@ class ExprChecker(CheckerBase):
             element_types = [f.type for f in target.fields]
         else:
             return False
-        if len(element_types) != len(expr.elements):
+        count = len(expr.elements)
+        if count > len(element_types) or (count < len(element_types) and not expr.dots):
             self.fail(
                 expr,
-                f"cannot {what} a list of {len(expr.elements)} elements to {target} "
+                f"cannot {what} a list of {count} elements to {target} "
                 f"with {len(element_types)} fields",
             )
         for element, ty in zip(expr.elements, element_types, strict=False):
             self.convert(element, ty, what)
         expr.type = target
         values = [e.const_value for e in expr.elements]
-        if all(v is not None for v in values):
+        if not expr.dots and all(v is not None for v in values):
             if isinstance(target, StructLikeType):
                 expr.const_value = dict(zip(target.field_names(), values, strict=False))
             else:
@@ -161,16 +166,17 @@ class ExprChecker(CheckerBase):
         if not isinstance(target, StructLikeType) or target.kind == "header_union":
             return False
         given = dict(expr.fields)
-        for f in target.fields:
-            if f.name not in given:
-                self.fail(expr, f"cannot {what} {{...}} to {target}: field '{f.name}' is missing")
-            self.convert(given[f.name], f.type, what)
         for name, value in expr.fields:
             if target.field_type(name) is None:
                 self.fail(value, f"{target} has no field '{name}'")
+        for f in target.fields:
+            if f.name in given:
+                self.convert(given[f.name], f.type, what)
+            elif not expr.dots:
+                self.fail(expr, f"cannot {what} {{...}} to {target}: field '{f.name}' is missing")
         expr.type = target
         values = {name: value.const_value for name, value in expr.fields}
-        if all(v is not None for v in values.values()):
+        if not expr.dots and all(v is not None for v in values.values()):
             expr.const_value = values
         return True
 
@@ -249,6 +255,10 @@ class ExprChecker(CheckerBase):
             return self._struct_expr(expr, expected)
         if isinstance(expr, ast.DefaultExpr | ast.DontCareExpr):
             return DontCareType()
+        if isinstance(expr, ast.InvalidHeaderExpr):
+            return self._invalid_header(expr, expected)
+        if isinstance(expr, ast.DefaultValueExpr):
+            return self._default_value(expr, expected)
         if isinstance(expr, ast.ThisExpr):
             if self.ctx.this_type is None:
                 self.fail(expr, "'this' can only be used in an abstract method implementation")
@@ -414,8 +424,14 @@ class ExprChecker(CheckerBase):
 
     def _binary(self, expr: ast.Binary) -> P4Type:
         op = expr.op
-        left = self.check_value(expr.left)
-        right = self.check_value(expr.right)
+        if isinstance(expr.left, _CONTEXT_TYPED):
+            # `{#} == h`: the other operand says which header type `{#}` is.
+            right = self.check_value(expr.right)
+            left = self.check_value(expr.left, right)
+        else:
+            left = self.check_value(expr.left)
+            hint = left if isinstance(expr.right, _CONTEXT_TYPED) else None
+            right = self.check_value(expr.right, hint)
         if op in (ast.BinaryOp.LAND, ast.BinaryOp.LOR):
             for side, ty in ((expr.left, left), (expr.right, right)):
                 if not isinstance(ty, BoolType):
@@ -605,10 +621,17 @@ class ExprChecker(CheckerBase):
 
     def _list(self, expr: ast.ListExpr, expected: P4Type | None) -> P4Type:
         element_expected: list[P4Type | None] = [None] * len(expr.elements)
-        if isinstance(expected, TupleType) and len(expected.elements) == len(expr.elements):
-            element_expected = list(expected.elements)
-        elif isinstance(expected, StructLikeType) and len(expected.fields) == len(expr.elements):
-            element_expected = [f.type for f in expected.fields]
+        slots: list[P4Type | None]
+        if isinstance(expected, TupleType):
+            slots = list(expected.elements)
+        elif isinstance(expected, StructLikeType) and expected.kind != "header_union":
+            slots = [f.type for f in expected.fields]
+        else:
+            slots = []
+            if expr.dots:
+                self._needs_context(expr, "a list with '...'", expected)
+        if len(slots) == len(expr.elements) or (expr.dots and len(slots) > len(expr.elements)):
+            element_expected = slots[: len(expr.elements)]
         types = tuple(
             self.check_value(e, t) for e, t in zip(expr.elements, element_expected, strict=False)
         )
@@ -618,6 +641,8 @@ class ExprChecker(CheckerBase):
         return ListLiteralType(types)
 
     def _struct_expr(self, expr: ast.StructExpr, expected: P4Type | None) -> P4Type:
+        if expr.dots and not isinstance(expected, StructLikeType) and expr.type_ref is None:
+            self._needs_context(expr, "a struct expression with '...'", expected)
         names = [n for n, _ in expr.fields]
         for i, name in enumerate(names):
             if name in names[:i]:
@@ -636,6 +661,42 @@ class ExprChecker(CheckerBase):
         if all(v is not None for v in values.values()):
             expr.const_value = values
         return StructLikeType("struct", "", tuple(fields))
+
+    # --- values whose type comes from the context (P4_16 1.2.4)
+
+    def _needs_context(self, expr: ast.Expression, what: str, expected: P4Type | None) -> NoReturn:
+        if expected is None:
+            self.fail(expr, f"cannot infer the type of {what}; add a cast")
+        self.fail(expr, f"{what} cannot have type {expected}")
+
+    def _invalid_header(self, expr: ast.InvalidHeaderExpr, expected: P4Type | None) -> P4Type:
+        """``{#}`` is an invalid header or header union of the expected type."""
+        if isinstance(expected, StructLikeType) and expected.kind != "struct":
+            return expected
+        self._needs_context(expr, "'{#}' (an invalid header)", expected)
+
+    def _default_value(self, expr: ast.DefaultValueExpr, expected: P4Type | None) -> P4Type:
+        """``...``: the default value of the expected type (spec 7.3: zero, false, the first
+        enum member, ``error.NoError``, invalid headers)."""
+        if isinstance(expected, BitsType | IntType):
+            expr.const_value = 0
+            return expected
+        if isinstance(expected, BoolType):
+            expr.const_value = False
+            return expected
+        if isinstance(expected, ErrorType):
+            expr.const_value = ErrorValue("NoError")
+            return expected
+        if isinstance(expected, EnumType):
+            if expected.underlying is None:
+                expr.const_value = EnumValue(expected.name, expected.members[0])
+            return expected
+        if isinstance(expected, StructLikeType | HeaderStackType | TupleType | VarbitType):
+            return expected
+        if isinstance(expected, NewType):
+            self._default_value(expr, expected.base)
+            return expected
+        self._needs_context(expr, "'...' (a default value)", expected)
 
     # --- l-values
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from softswitch.frontend import ast
 from softswitch.frontend.typecheck_call import CallChecker
 from softswitch.frontend.types import (
@@ -13,6 +15,7 @@ from softswitch.frontend.types import (
     EnumType,
     ErrorType,
     ExternType,
+    HeaderStackType,
     IntType,
     ListLiteralType,
     P4Type,
@@ -110,6 +113,14 @@ class StmtChecker(CallChecker):
                 self.fail(stmt, f"'exit' cannot be used in a {self.ctx.kind}")
         elif isinstance(stmt, ast.SwitchStmt):
             self._check_switch(stmt)
+        elif isinstance(stmt, ast.ForStmt):
+            self._check_for(stmt)
+        elif isinstance(stmt, ast.ForInStmt):
+            self._check_for_in(stmt)
+        elif isinstance(stmt, ast.BreakStmt | ast.ContinueStmt):
+            if not self.ctx.in_loop:
+                word = "break" if isinstance(stmt, ast.BreakStmt) else "continue"
+                self.fail(stmt, f"'{word}' can only be used in a 'for' loop")
         elif not isinstance(stmt, ast.EmptyStmt):
             self.fail(stmt, f"unsupported: statement {type(stmt).__name__}")
 
@@ -136,6 +147,64 @@ class StmtChecker(CallChecker):
             self.fail(stmt.value, "cannot return a value here")
         self.check_value(stmt.value, expected)
         self.convert(stmt.value, expected, "return")
+
+    # --- loops (P4_16 1.2.5)
+
+    def _check_for(self, stmt: ast.ForStmt) -> None:
+        with self.scoped():
+            for init in stmt.init:
+                self.check_stmt(init)
+            self._check_condition(stmt.cond)
+            for update in stmt.update:
+                self.check_stmt(update)
+            self._check_loop_body(stmt.body)
+
+    def _check_for_in(self, stmt: ast.ForInStmt) -> None:
+        var = stmt.var
+        with self.scoped():
+            ty = self.resolve_type(var.type_ref)
+            var.type = ty
+            collection = stmt.collection
+            if isinstance(collection, ast.RangeExpr):
+                self._check_range(collection, ty)
+            else:
+                self._check_collection(collection, ty)
+            self.check_variable(var)
+            self._check_loop_body(stmt.body)
+
+    def _check_range(self, collection: ast.RangeExpr, ty: P4Type) -> None:
+        """``lo .. hi``: both ends convert to the loop variable's ``bit<W>``/``int<W>`` type
+        (an ``int`` loop variable needs compile-time known ends)."""
+        if not isinstance(ty, BitsType | IntType):
+            self.fail(collection, f"a range loop needs a bit<W> or int<W> variable, not {ty}")
+        for end in (collection.lo, collection.hi):
+            self.check_value(end, ty)
+            self.convert(end, ty, "convert")
+            if isinstance(ty, IntType) and end.const_value is None:
+                self.fail(end, "a range over int needs compile-time known ends")
+        collection.type = SetType(ty)
+
+    def _check_collection(self, collection: ast.Expression, ty: P4Type) -> None:
+        """A header stack (its elements, in order) or a list of values of the variable's type."""
+        source = self.check_value(collection)
+        if isinstance(source, HeaderStackType):
+            if source.element != ty:
+                self.fail(collection, f"cannot iterate over {source} with a variable of type {ty}")
+            return
+        if isinstance(collection, ast.ListExpr) and not collection.dots:
+            for element in collection.elements:
+                self.convert(element, ty, "convert")
+            collection.type = TupleType(tuple(ty for _ in collection.elements))
+            return
+        self.fail(collection, f"cannot iterate over a value of type {source}")
+
+    def _check_loop_body(self, body: ast.Statement) -> None:
+        saved = self.ctx
+        self.ctx = dataclasses.replace(saved, in_loop=True)
+        try:
+            self._check_branch(body)
+        finally:
+            self.ctx = saved
 
     # --- switch
 

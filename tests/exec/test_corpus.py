@@ -18,7 +18,6 @@ PROGRAM_DIRS = (CORPUS, TESTS / "frontend" / "programs" / "corpus", TESTS / "cor
 # Samples p4c accepts that our front end rejects today (owner: front end); strict, so a
 # fix shows up as XPASS and the entry must go.
 FRONTEND_FAILURES: dict[str, str] = {
-    "forloop-bmv2": "front end: 'for' statements (P4_16 1.2.5) are not implemented",
     "runtime-index-bmv2": "front end: rejects an int<8> header stack index (p4c accepts it)",
 }
 

@@ -43,10 +43,15 @@ def render(node: ast.Expression | ast.TypeRef | None) -> str:
             return f"{render(target)}{targs}({', '.join(_render_arg(a) for a in args)})"
         case ast.ConstructorCall(type_ref=type_ref, args=args):
             return f"new {render(type_ref)}({', '.join(_render_arg(a) for a in args)})"
-        case ast.ListExpr(elements=elements):
-            return "{" + ", ".join(render(e) for e in elements) + "}"
-        case ast.StructExpr(fields=fields):
-            return "{" + ", ".join(f"{k} = {render(v)}" for k, v in fields) + "}"
+        case ast.ListExpr(elements=elements, dots=dots):
+            return "{" + ", ".join([*(render(e) for e in elements), *["..."] * dots]) + "}"
+        case ast.StructExpr(fields=fields, dots=dots):
+            items = [f"{k} = {render(v)}" for k, v in fields]
+            return "{" + ", ".join([*items, *["..."] * dots]) + "}"
+        case ast.InvalidHeaderExpr():
+            return "{#}"
+        case ast.DefaultValueExpr():
+            return "..."
         case ast.DefaultExpr():
             return "default"
         case ast.DontCareExpr():
@@ -139,6 +144,19 @@ def parse_decls(text: str) -> list[ast.Declaration]:
         ("{a, b,}", "{a, b}"),
         ("{}", "{}"),
         ("{f = 1, g = a}", "{f = 1, g = a}"),
+        # P4_16 1.2.4: invalid headers and default values.
+        ("{#}", "{#}"),
+        ("(h_t){#}", "((h_t){#})"),
+        ("s.h == {#}", "(s.h == {#})"),
+        ("...", "..."),
+        ("{...}", "{...}"),
+        ("{a, ...}", "{a, ...}"),
+        ("{f = 1, ...}", "{f = 1, ...}"),
+        ("{f = ..., ...}", "{f = ..., ...}"),
+        ("{a, ...,}", "{a, ...}"),
+        ("{a, ..., b}", "{a, ..., b}"),
+        ("{..., f = 1}", None),
+        ("{ # }", None),
         (".a", ".a"),
         ("Reg<bit<8>>(32w4)", "new Reg<bit<8>>(32w4)"),
         ('"str"', '"str"'),
@@ -509,10 +527,6 @@ def test_parse_text_runs_the_preprocessor() -> None:
 @pytest.mark.parametrize(
     ("source", "location", "what"),
     [
-        ("control c(inout bit<8> x) { apply { for (x = 0; x < 4; x = x + 1) {} } }", 37, "'for'"),
-        ("control c(inout bit<8> x) { apply { break; } }", 37, "'break'"),
-        ("header h { bit<8> f; } const h v = {#};", 37, "{#}"),
-        ("struct s { bit<8> f; bit<8> g; } const s v = { f = 1, ... };", 55, "'...'"),
         ("control c(inout list<bit<8>> x) { apply { } }", 17, "'list<T>'"),
     ],
 )
@@ -522,6 +536,62 @@ def test_unsupported_constructs_are_named(source: str, location: int, what: str)
     (diag,) = caught.value.diagnostics
     assert diag.src == ast.SrcInfo("t.p4", 1, location)
     assert diag.message.startswith("unsupported: ") and what in diag.message
+
+
+def test_for_statements() -> None:
+    """P4_16 1.2.5 loops: ``for (init; cond; update)`` with several comma-separated parts,
+    ``for (T v in lo .. hi)`` and ``for (T v in expr)``, ``break`` and ``continue``."""
+    (control,) = parse_decls(
+        "header h_t { bit<8> f; }\n"
+        "control C(inout h_t[4] hs, inout bit<8> x) { apply {\n"
+        "  for (bit<8> i = 0, x = 1; i < 4; i = i + 1, x = x + i) { if (i == 2) { break; } }\n"
+        "  for (; x < 9;) continue;\n"
+        "  @unroll for (bit<8> k in 1 .. x + 1) x = x + k;\n"
+        "  for (@a h_t h in hs) { x = x + h.f; }\n"
+        "  for (bit<8> w in {1, 2}) x = x + w;\n"
+        "} }"
+    )[1:]
+    assert isinstance(control, ast.ControlDecl)
+    c_style, bare, in_range, in_stack, in_list = control.body.stmts
+    assert isinstance(c_style, ast.ForStmt)
+    init_var, init_assign = c_style.init
+    assert isinstance(init_var, ast.VariableDecl) and render(init_var.init) == "0"
+    assert isinstance(init_assign, ast.AssignStmt) and render(init_assign.rhs) == "1"
+    assert render(c_style.cond) == "(i < 4)"
+    assert [render(u.rhs) for u in c_style.update if isinstance(u, ast.AssignStmt)] == [
+        "(i + 1)",
+        "(x + i)",
+    ]
+    loop_body = c_style.body
+    assert isinstance(loop_body, ast.BlockStmt) and isinstance(loop_body.stmts[0], ast.IfStmt)
+    then = loop_body.stmts[0].then
+    assert isinstance(then, ast.BlockStmt) and isinstance(then.stmts[0], ast.BreakStmt)
+    assert isinstance(bare, ast.ForStmt) and bare.init == [] and bare.update == []
+    assert isinstance(bare.body, ast.ContinueStmt)
+    assert isinstance(in_range, ast.ForInStmt) and in_range.annotation("unroll") is not None
+    assert in_range.var.name == "k" and render(in_range.var.type_ref) == "bit<8>"
+    assert render(in_range.collection) == "(1 .. (x + 1))"
+    assert isinstance(in_stack, ast.ForInStmt) and render(in_stack.collection) == "hs"
+    assert in_stack.var.annotation("a") is not None and render(in_stack.var.type_ref) == "h_t"
+    assert isinstance(in_list, ast.ForInStmt) and render(in_list.collection) == "{1, 2}"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "for (bit<8> i = 0; i < 4) {}",
+        "for (bit<8> i = 0; ; i = i + 1) {}",
+        "for (bit<8> i in 1 .. 2 .. 3) {}",
+        "for (i in 1 .. 2) {}",
+        "for (bit<8> i = 0; i < 4; bit<8> j = 1) {}",
+        "break",
+        "bit<8> for = 1;",
+    ],
+)
+def test_malformed_loops_are_syntax_errors(statement: str) -> None:
+    with pytest.raises(CompileError) as caught:
+        parse_decls(f"control C(inout bit<8> x) {{ apply {{ {statement} }} }}")
+    assert "syntax error" in caught.value.diagnostics[0].message
 
 
 def test_annotated_bodies() -> None:
