@@ -79,6 +79,15 @@ class ExprCompiler:
             return repr(self.enum_value(value, t, node))
         if isinstance(value, str):
             return repr(value)
+        aggregate = strip(t) if t is not None else None
+        if isinstance(value, dict) and isinstance(aggregate, T.StructLikeType):
+            fields = [self.const(value[f.name], f.type, node) for f in aggregate.fields]
+            return f"{self.layouts.class_of(aggregate)}._mk({', '.join(fields)})"
+        if isinstance(value, tuple) and isinstance(aggregate, T.TupleType | T.ListLiteralType):
+            items = [
+                self.const(v, et, node) for v, et in zip(value, aggregate.elements, strict=True)
+            ]
+            return "(" + "".join(i + ", " for i in items) + ")"
         raise CodegenError(f"{where(node)}: unsupported constant of kind {type(value).__name__}")
 
     def enum_value(self, value: T.EnumValue, t: T.P4Type | None, node: ast.Node) -> int:

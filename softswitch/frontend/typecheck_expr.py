@@ -636,7 +636,7 @@ class ExprChecker(CheckerBase):
             self.check_value(e, t) for e, t in zip(expr.elements, element_expected, strict=False)
         )
         values = tuple(e.const_value for e in expr.elements)
-        if all(v is not None for v in values):
+        if not expr.dots and all(v is not None for v in values):
             expr.const_value = values
         return ListLiteralType(types)
 
@@ -658,7 +658,7 @@ class ExprChecker(CheckerBase):
             self.convert(expr, target, "initialize")
             return target
         values = {n: e.const_value for n, e in expr.fields}
-        if all(v is not None for v in values.values()):
+        if not expr.dots and all(v is not None for v in values.values()):
             expr.const_value = values
         return StructLikeType("struct", "", tuple(fields))
 

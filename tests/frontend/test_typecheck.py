@@ -398,3 +398,39 @@ def test_indexed_part_select_is_a_slice() -> None:
     slices = [n for n in nodes(control(checked, "c")) if isinstance(n, ast.Slice)]
     bounds = [(s.hi.const_value, s.lo.const_value, str(s.type)) for s in slices]
     assert bounds == [(7, 0, "bit<8>"), (15, 8, "bit<8>"), (19, 16, "bit<4>")]
+
+
+def test_loops_invalid_headers_and_default_values_are_typed() -> None:
+    """P4_16 1.2.4/1.2.5: loop variables take their declared type, range ends convert to it,
+    ``{#}`` and ``...`` take the type of their context."""
+    checked = compile_ingress(
+        """control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+            apply {
+                for (bit<16> i = 0; i < 4; i = i + 1) { meta.h = meta.h + i; }
+                for (int<8> k in -2 .. meta.s) { meta.s = meta.s + k; }
+                for (vlan_t v in hdr.vlans) { meta.h = meta.h + v.tci; }
+                hdr.eth = {#};
+                if (hdr.vlans[1] != (vlan_t){#}) { meta.x = ...; }
+                hdr.vlans[0] = {tci = 7, ...};
+            }
+        }"""
+    )
+    body = control(checked, "I").body.stmts
+    c_style, in_range, in_stack = body[:3]
+    assert isinstance(c_style, ast.ForStmt) and isinstance(c_style.init[0], ast.VariableDecl)
+    assert c_style.init[0].type == BitsType(16)
+    assert isinstance(in_range, ast.ForInStmt) and in_range.var.type == BitsType(8, True)
+    assert isinstance(in_range.collection, ast.RangeExpr)
+    lo = in_range.collection.lo
+    assert lo.type == BitsType(8, True) and lo.const_value == -2
+    assert isinstance(in_stack, ast.ForInStmt) and isinstance(in_stack.var.type, StructLikeType)
+    invalid = [n for n in nodes(body) if isinstance(n, ast.InvalidHeaderExpr)]
+    assert [t.name for t in (i.type for i in invalid) if isinstance(t, StructLikeType)] == [
+        "eth_t",
+        "vlan_t",
+    ]
+    (default,) = [n for n in nodes(body) if isinstance(n, ast.DefaultValueExpr)]
+    assert default.type == BitsType(32) and default.const_value == 0
+    (partial,) = [n for n in nodes(body) if isinstance(n, ast.StructExpr)]
+    assert partial.dots and isinstance(partial.type, StructLikeType)
+    assert partial.type.name == "vlan_t"
