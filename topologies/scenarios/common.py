@@ -1,4 +1,5 @@
-"""What scenarios share: the context they run in, running flows, and the result shape."""
+"""What scenarios share: the context they run in, a phase's controller, running flows, and the
+result shape."""
 
 from __future__ import annotations
 
