@@ -55,6 +55,8 @@ STATUS_DIGEST = "status_digest_t"
 AUTH_DIGEST = "auth_digest_t"
 #: How often expiry of soft state and reservations is checked.
 HOUSEKEEPING_INTERVAL_S = 0.05
+#: Punted FN frames whose decode is kept for the identical copies other neighbours punt.
+DECODED_FRAMES = 1024
 
 
 class PipelineError(ValueError):
@@ -134,6 +136,7 @@ class ControllerService:
         self.solution: TeSolution = self.engine.solve()
         self._intent: Intent | None = None
         self._desired_of: dict[str, tuple[Intent, list[fy.p4entity.P4Entity]]] = {}
+        self._decoded: dict[bytes, Notification] = {}
         self.solves = 0
         self._note_solution(self.solution)
         self.targets = list(targets) if targets is not None else self._targets_from_config()
@@ -330,17 +333,33 @@ class ControllerService:
     async def _on_packet_in(self, switch: str, packet: fy.P4PacketIn) -> None:
         await self.handle_frame(switch, packet.payload, int(packet.metadata.get("ingress_port", 0)))
 
+    def _notification(self, frame: bytes, switch: str) -> Notification:
+        """Decode a punted FN. Every neighbour punts the same flood copy, byte for byte, so
+        the copies after the first reuse its decode (scapy takes ~0.5 ms a frame, and a
+        flood on the large topology is punted by a dozen switches)."""
+        now = self._wall()
+        known = self._decoded.get(frame)
+        if known is not None:
+            return replace(known, received_by=switch, received_at=now)
+        note = Notification.from_frame(frame, switch, now)
+        if len(self._decoded) >= DECODED_FRAMES:
+            del self._decoded[next(iter(self._decoded))]  # the oldest
+        self._decoded[frame] = note
+        return note
+
     async def handle_frame(self, switch: str, frame: bytes, ingress_port: int = 0) -> None:
         """A punted FN: log it with both clocks, update soft state, turn changes into TE events."""
         try:
-            note = Notification.from_frame(frame, switch, self._wall())
+            note = self._notification(frame, switch)
         except WireFormatError as exc:
             self.events.record("bad_packet_in", switch=switch, port=ingress_port, error=str(exc))
             return
         self.metrics.notifications.labels(note.fn_type.name.lower()).inc()
+        replays = self.soft_state.replays
         change = self.soft_state.apply(note)
+        replay = self.soft_state.replays > replays  # not newer; a refresh is no replay
         self.events.record(
-            "notification", **note.as_event(), ingress_port=ingress_port, replay=change is None
+            "notification", **note.as_event(), ingress_port=ingress_port, replay=replay
         )
         if note.metric_kind == MetricKind.LOAD and note.target.kind == ObjectKind.PORT:
             self._measure(note.target, note.metric_value)

@@ -10,6 +10,7 @@ import pytest
 from finsy.proto import p4r
 from scapy.layers.l2 import Ether
 
+from controller.notifications import Notification
 from controller.te import AdmissionError
 from controller.wire import FnType, MetricKind, Probe, StatusLevel
 from tests.controller.service_fixtures import fantel_pipeline, fn_frame, running_service, wait_for
@@ -111,6 +112,33 @@ async def test_replayed_notifications_change_nothing(tmp_path: Path) -> None:
         assert service.soft_state.replays == 1
         states = [e for e in service.events.since(0) if e["kind"] == "link_state"]
         assert len(states) == 1
+
+
+async def test_identical_punted_copies_are_decoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[str] = []
+    decode = Notification.from_frame
+
+    def counting(frame: bytes, received_by: str, received_at: float) -> Notification:
+        decoded.append(received_by)
+        return decode(frame, received_by, received_at)
+
+    monkeypatch.setattr(Notification, "from_frame", staticmethod(counting))
+    async with running_service(tmp_path) as run:
+        service = run.service
+        frame = fn_frame(FnType.FAILURE_DETECTED, 2, 1, sequence=7)
+        for switch in ("e1", "c2", "a1"):  # one flood copy, punted by three neighbours
+            await service.handle_frame(switch, frame)
+        await service.handle_frame("e1", fn_frame(FnType.FAILURE_DETECTED, 2, 1, sequence=8))
+        notes = [e for e in service.events.since(0) if e["kind"] == "notification"]
+        assert [(n["switch"], n["sequence"], n["replay"]) for n in notes] == [
+            ("e1", 7, False),
+            ("c2", 7, True),
+            ("a1", 7, True),
+            ("e1", 8, False),  # a refresh: no change, and no replay
+        ]
+        assert decoded == ["e1", "e1"]
 
 
 async def test_failure_state_expires_without_refresh(tmp_path: Path) -> None:
