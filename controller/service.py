@@ -55,6 +55,8 @@ STATUS_DIGEST = "status_digest_t"
 AUTH_DIGEST = "auth_digest_t"
 #: How often expiry of soft state and reservations is checked.
 HOUSEKEEPING_INTERVAL_S = 0.05
+#: Delay before an install that failed is tried again.
+INSTALL_RETRY_S = 1.0
 #: Punted FN frames whose decode is kept for the identical copies other neighbours punt.
 DECODED_FRAMES = 1024
 
@@ -161,6 +163,7 @@ class ControllerService:
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._retry: asyncio.TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -175,6 +178,8 @@ class ControllerService:
             self._tasks.append(asyncio.create_task(self._probe_loop(), name="probes"))
 
     async def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -258,6 +263,12 @@ class ControllerService:
         except Exception as exc:
             LOG.exception("install failed")
             self.events.record("install_error", why=why, error=str(exc) or type(exc).__name__)
+            # The switch that refused may hold anything now: the next install reads it back
+            # and repairs it. Make sure there is one, even if no event comes.
+            if self._retry is None:
+                self._retry = asyncio.get_running_loop().call_later(
+                    INSTALL_RETRY_S, self._retry_install
+                )
             return {}
         seconds = time.perf_counter() - started
         self.metrics.install_seconds.observe(seconds)
@@ -268,6 +279,10 @@ class ControllerService:
             switches={name: plan.summary() for name, plan in plans.items()},
         )
         return plans
+
+    def _retry_install(self) -> None:
+        self._retry = None
+        self._touch("retry after an install error")
 
     def _apply_demands(self) -> None:
         demands = dict(self.base_demands)

@@ -1,7 +1,8 @@
 """Fleet.sync reads back default entries and register cells (P4Runtime 9.1: a default entry
 is read by table id with `is_default_action`), so an unchanged intent writes nothing and a
 changed default is one MODIFY. Installs update from the state a switch is known to hold and
-read it back only when that is unknown (a failed write)."""
+read it back only when that is unknown (a failed write, retried without waiting for an
+event)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 import finsy as fy
 from finsy.proto import p4r
 
-from tests.controller.service_fixtures import fantel_pipeline, running_service
+from controller.programming import switch_entities
+from controller.reconcile import plan
+from tests.controller.service_fixtures import fantel_pipeline, running_service, wait_for
 from tests.controller.test_contract import CONTRACT
 
 
@@ -45,6 +48,7 @@ async def test_unchanged_state_writes_nothing_and_defaults_are_read_back(tmp_pat
 async def test_installs_do_not_read_back_until_a_write_fails(tmp_path: Path) -> None:
     async with running_service(tmp_path) as run:
         service, fakes = run.service, run.fakes
+        schema = fy.P4Schema(fantel_pipeline(tmp_path).p4info)
         reads = {name: len(fake.reads) for name, fake in fakes.items()}
         await service.link_down("e1:1-c1:1")
         await service.wait_idle()
@@ -54,11 +58,15 @@ async def test_installs_do_not_read_back_until_a_write_fails(tmp_path: Path) -> 
 
         e1 = fakes["e1"]
         e1.refuse_writes = 1
-        await service.link_up("e1:1-c1:1")
-        await service.wait_idle()
-        assert [e["kind"] for e in service.events.since(0)].count("install_error") == 1
-        # e1 may hold anything now: the next install reads it back and repairs it.
         before = len(e1.reads)
-        plans = await service.install("after the refused write")
-        assert len(e1.reads) == before + 1 and plans["e1"]
-        assert not await service.fleet.sync("e1")
+        await service.link_up("e1:1-c1:1")
+        # e1 may hold anything now: the retry, due without any further event, reads it back
+        # and repairs it.
+        await wait_for(lambda: len(e1.reads) > before, "a read-back of e1")
+        await service.wait_idle()
+        kinds = [e["kind"] for e in service.events.since(0)]
+        assert kinds.count("install_error") == 1
+        solves = [e for e in service.events.since(0) if e["kind"] == "te_solve"]
+        assert any("retry after an install error" in e["reasons"] for e in solves)
+        desired = [e.encode(schema) for e in switch_entities(service.intent(), "e1")]
+        assert not plan(desired, list(e1.entities.values()))
