@@ -41,6 +41,10 @@ PRIORITY_QUEUES = 8
 LINK_QUEUE_S = 0.02
 MIN_LINK_QUEUE = 16
 REPO = Path(__file__).resolve().parent.parent
+#: Probes per second the whole testbed may send: each costs an embedded switch ~0.5 ms of CPU
+#: (packet-out, gRPC, socket), so 800/s is ~40% of one of the two cores.
+PROBE_BUDGET_PPS = 800
+MIN_PROBE_INTERVAL_S = 0.02
 
 
 class TestbedError(RuntimeError):
@@ -49,6 +53,13 @@ class TestbedError(RuntimeError):
 
 # ---------------------------------------------------------------------------------------------
 # Pure planning: names, addresses and link parameters (unit-tested without root)
+
+
+def probe_interval_s(topology: Topology) -> float:
+    """The probe interval that keeps every link port probed within `PROBE_BUDGET_PPS`:
+    20 ms on the small topology (16 link ports), ~55 ms on the large one (42)."""
+    link_ports = 2 * len(topology.links)
+    return max(MIN_PROBE_INTERVAL_S, math.ceil(1000 * link_ports / PROBE_BUDGET_PPS) / 1000)
 
 
 def switch_iface(switch: str, port: int) -> str:
@@ -169,9 +180,12 @@ class Testbed:
         self.grpc_port_base = grpc_port_base
         self.api_port = api_port
         self.shaping = shaping or {}
-        #: Liveness probes every 20 ms, a port dead after 4 missed: Python switches on two cores
-        #: jitter by a few ms under load, and a false failure would spoil a measurement.
-        self.thresholds = Thresholds(probe_interval_s=0.02, probe_multiplier=4)
+        #: Liveness probes every 20 ms (longer on big topologies, see `probe_interval_s`), a port
+        #: dead after 4 missed: Python switches on two cores jitter by a few ms under load, and a
+        #: false failure would spoil a measurement.
+        self.thresholds = Thresholds(
+            probe_interval_s=probe_interval_s(topology), probe_multiplier=4
+        )
         self.net: Any = None
         self.host_plans = {h: plan_host(topology, topology.hosts[h]) for h in topology.hosts}
 

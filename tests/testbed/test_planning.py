@@ -16,7 +16,16 @@ from topologies.scenarios import get as get_scenario
 from topologies.scenarios import remote_access
 from topologies.scenarios.common import ScenarioResult
 from topologies.scenarios.shaped import depth_thresholds, silent_thresholds
-from topologies.testbed import TestbedError, plan_host, plan_link, port_delays, switch_iface
+from topologies.testbed import (
+    MIN_PROBE_INTERVAL_S,
+    PROBE_BUDGET_PPS,
+    TestbedError,
+    plan_host,
+    plan_link,
+    port_delays,
+    probe_interval_s,
+    switch_iface,
+)
 
 SMALL = Topology.load(Path(__file__).resolve().parents[2] / "topologies" / "small.yaml")
 
@@ -77,3 +86,13 @@ def test_ratio_and_markdown() -> None:
     result.check("loss bounded", True, "lost 2")
     text = markdown(result, {"topology": "small"})
     assert "PASS" in text and "| packets_lost | 2 | 30 | 15.0 |" in text
+
+
+def test_probe_interval_keeps_the_testbed_within_its_probe_budget() -> None:
+    small = SMALL
+    large = Topology.load(Path(__file__).resolve().parents[2] / "topologies" / "large.yaml")
+    assert probe_interval_s(small) == MIN_PROBE_INTERVAL_S
+    for topology in (small, large):
+        probes_per_s = 2 * len(topology.links) / probe_interval_s(topology)
+        assert probes_per_s <= PROBE_BUDGET_PPS
+    assert probe_interval_s(large) > MIN_PROBE_INTERVAL_S
