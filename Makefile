@@ -10,11 +10,13 @@ TOPOLOGY    ?= small
 HEADLESS    ?=
 QUICK       ?=
 PYTEST_ARGS ?=
+# p4c's public test corpus, kept outside the repository (tests/corpus reads it when present).
+P4C_CORPUS  ?= ../p4c-corpus
 
 # Debian packages: binary that must exist -> package that provides it.
 APT_NEEDS := cpp:cpp ip:iproute2 tcpdump:tcpdump mnexec:mininet brctl:bridge-utils
 
-.PHONY: test run bench lint clean clean-net deps-apt venv
+.PHONY: test run bench lint clean clean-net deps-apt venv corpus
 
 test: deps-apt $(STAMP)
 	@# pytest exits 5 when it collected no test: that is a failure here, not a pass.
@@ -26,6 +28,16 @@ run: deps-apt $(STAMP)
 
 bench: deps-apt $(STAMP)
 	$(PY) -m bench
+
+# Fetches p4c's testdata (sparse, shallow) beside the repository, then checks the embedded
+# target against it: every in-scope sample compiles, P4Info matches, STF passes, errors rejected.
+corpus: deps-apt $(STAMP)
+	@if [ ! -d $(P4C_CORPUS)/testdata ]; then \
+	  git clone --depth 1 --filter=blob:none --sparse https://github.com/p4lang/p4c $(P4C_CORPUS) && \
+	  git -C $(P4C_CORPUS) sparse-checkout set testdata/p4_16_samples testdata/p4_16_samples_outputs \
+	    testdata/p4_16_errors testdata/p4_16_errors_outputs; \
+	fi
+	FANTEL_P4C_CORPUS=$(abspath $(P4C_CORPUS)) $(PY) -m pytest -q tests/corpus $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check softswitch controller topologies tests bench

@@ -1,5 +1,5 @@
-"""Every program under tests/frontend/programs/ (ours and a sample of p4c's public test
-corpus, Apache-2.0) parses, and the shipped core.p4/v1model.p4 declare p4c's API."""
+"""Every program under tests/frontend/programs/ parses, and the shipped core.p4/v1model.p4
+declare p4c's API. (p4c's own corpus is checked by tests/corpus when present.)"""
 
 from __future__ import annotations
 
@@ -12,10 +12,6 @@ from softswitch.frontend.parser import parse_file, parse_text
 
 PROGRAMS_DIR = Path(__file__).parent / "programs"
 PROGRAMS = sorted(PROGRAMS_DIR.rglob("*.p4"))
-
-
-def test_corpus_present() -> None:
-    assert len(list((PROGRAMS_DIR / "corpus").glob("*.p4"))) >= 10
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: str(p.relative_to(PROGRAMS_DIR)))

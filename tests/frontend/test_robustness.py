@@ -24,7 +24,7 @@ from softswitch.frontend.typecheck import check
 HERE = Path(__file__).parent
 SEED_FILES = [
     *sorted((HERE / "typecheck_good").glob("*.p4")),
-    *sorted((HERE / "programs" / "corpus").glob("*.p4")),
+    *sorted((HERE / "programs").glob("*.p4")),
     HERE.parent.parent / "bench" / "p4" / "l3fwd.p4",
 ]
 

@@ -370,7 +370,7 @@ def test_action_enum_values_and_newtype() -> None:
     [
         ROOT / "p4src/v1model/fantel_v1model.p4",
         ROOT / "bench/p4/l3fwd.p4",
-        *sorted((ROOT / "tests/frontend/programs/corpus").glob("*.p4")),
+        *sorted((ROOT / "tests/frontend/programs").glob("*.p4")),
         *sorted((ROOT / "tests/frontend/typecheck_good").glob("*.p4")),
     ],
     ids=lambda p: p.name,

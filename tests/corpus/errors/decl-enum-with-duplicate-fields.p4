@@ -1,7 +1,0 @@
-// generated from enum-folding.p4
-
-enum X {
-  b,
-  a,
-  b
-};
