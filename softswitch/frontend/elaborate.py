@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from softswitch.frontend import ast, types
 from softswitch.frontend.constfold import FoldError, fold_binary, fold_cast, fold_unary
-from softswitch.frontend.diagnostics import CompileError
+from softswitch.frontend.diagnostics import CompileError, Diagnostic, Severity
 
 BlockDecl = ast.ParserDecl | ast.ControlDecl | ast.ExternDecl | ast.PackageTypeDecl
 
@@ -46,20 +46,34 @@ def qualify(prefix: str, decl: ast.Declaration) -> str:
     return f"{prefix}.{local}" if prefix else local
 
 
+NO_MAIN = "the program has no 'main' package instance"
+
+
 @dataclass
 class CheckedProgram:
     program: ast.Program
-    main: Instance  # the top-level package instance (``main``), for v1model V1Switch
+    # The top-level package instance (``main``, for v1model V1Switch). A program without one
+    # is still a valid P4 program (p4c's front end only warns); back ends need it.
+    main: Instance | None
     package_args: dict[str, Instance]  # package parameter name -> instance ("p", "ig", ...)
     errors: dict[str, int]  # error member -> numeric code, in declaration order (NoError=0)
     match_kinds: list[str]
     globals: dict[str, Instance] = field(default_factory=dict)  # top-level extern instances
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def instances(self) -> Iterator[Instance]:
         """Every instance: top-level externs first, then the package tree."""
         for inst in self.globals.values():
             yield from inst.walk()
-        yield from self.main.walk()
+        if self.main is not None:
+            yield from self.main.walk()
+
+    def require_main(self) -> Instance:
+        """The ``main`` instance, for a back end; a located ``CompileError`` without one."""
+        if self.main is None:
+            decls = self.program.declarations
+            raise CompileError.at(decls[-1].src if decls else ast.NO_SRC, NO_MAIN)
+        return self.main
 
     def tables(self) -> list[tuple[str, ast.TableDecl, Instance]]:
         """(fully qualified name, declaration, owning control instance) of every table."""
@@ -188,14 +202,13 @@ class _Elaborator:
         raise CompileError.at(expr.src, "unsupported: this constructor argument expression")
 
 
-def _main_decl(program: ast.Program) -> ast.InstanceDecl:
+def _main_decl(program: ast.Program) -> ast.InstanceDecl | None:
     for decl in program.declarations:
         if isinstance(decl, ast.InstanceDecl) and decl.name == "main":
             if not isinstance(decl.type, types.PackageType):
                 raise CompileError.at(decl.src, "'main' must be a package instance")
             return decl
-    src = program.declarations[-1].src if program.declarations else ast.NO_SRC
-    raise CompileError.at(src, "the program has no 'main' package instance")
+    return None
 
 
 def elaborate(
@@ -212,12 +225,19 @@ def elaborate(
             elaborator.globals[id(decl)] = inst
             top[decl.name] = inst
     main_decl = _main_decl(program)
-    assert main_decl.type is not None
-    main = elaborator.instance("", main_decl, main_decl.type, {})
-    main.name = "main"
-    package_args = {k: v for k, v in main.ctor_args.items() if isinstance(v, Instance)}
-    for inst in package_args.values():
-        main.children.setdefault(inst.name, inst)
+    main: Instance | None = None
+    package_args: dict[str, Instance] = {}
+    warnings: list[Diagnostic] = []
+    if main_decl is None:
+        src = program.declarations[-1].src if program.declarations else ast.NO_SRC
+        warnings.append(Diagnostic(Severity.WARNING, NO_MAIN, src))
+    else:
+        assert main_decl.type is not None
+        main = elaborator.instance("", main_decl, main_decl.type, {})
+        main.name = "main"
+        package_args = {k: v for k, v in main.ctor_args.items() if isinstance(v, Instance)}
+        for inst in package_args.values():
+            main.children.setdefault(inst.name, inst)
     checked = CheckedProgram(
         program=program,
         main=main,
@@ -225,6 +245,7 @@ def elaborate(
         errors={name: code for code, name in enumerate(error_members)},
         match_kinds=list(match_kinds),
         globals=top,
+        warnings=warnings,
     )
     _check_unique_names(checked)
     return checked

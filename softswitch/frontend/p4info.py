@@ -499,7 +499,7 @@ class _Builder:
     def _pkg_info(self) -> None:
         pkg = self.info.pkg_info
         pkg.arch = "v1model"
-        decl = self.checked.main.decl
+        decl = self.checked.require_main().decl
         if decl is None:
             return
         for anno in decl.annotations:
@@ -554,7 +554,9 @@ def _int_arg(item: Extern, name: str) -> int:
 
 
 def build_p4info(checked: CheckedProgramLike) -> p4i.P4Info:
-    """The P4Info message p4c would emit for ``checked`` (a v1model program)."""
+    """The P4Info message p4c would emit for ``checked`` (a v1model program); like
+    p4c-bm2-ss, a ``CompileError`` for a program without ``main``."""
+    checked.require_main()
     return _Builder(checked, collect(checked)).build()
 
 

@@ -45,7 +45,8 @@ class CheckedProgramLike(Protocol):
     @property
     def program(self) -> ast.Program: ...
     @property
-    def main(self) -> InstanceLike: ...
+    def main(self) -> InstanceLike | None: ...
+    def require_main(self) -> InstanceLike: ...
     @property
     def package_args(self) -> Mapping[str, InstanceLike]: ...
     @property
@@ -148,8 +149,9 @@ class _Walker:
 
     def run(self) -> Collected:
         program = self.checked.program
+        main_name = self.checked.require_main().name
         for decl in program.declarations:
-            if isinstance(decl, ast.InstanceDecl) and decl.name != self.checked.main.name:
+            if isinstance(decl, ast.InstanceDecl) and decl.name != main_name:
                 self._declared_extern("", decl, None)
         blocks = list(self.checked.package_args.values())
         for inst in blocks:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from softswitch.frontend import ast
 from softswitch.frontend.compiler import compile_text
+from softswitch.frontend.diagnostics import CompileError
 from softswitch.frontend.elaborate import Instance
+from softswitch.frontend.p4info import build_p4info
 from softswitch.frontend.types import BitsType, ControlType, EnumValue, ExternType
 
 PROGRAM = """
@@ -144,3 +148,16 @@ def test_a_local_instance_can_be_a_constructor_argument_of_a_later_one() -> None
     ingress = checked.package_args["ig"]
     wrap = ingress.children["wrap"]
     assert wrap.ctor_args["inner"] is ingress.children["leaf"]
+
+
+def test_program_without_main_compiles_with_a_warning() -> None:
+    """p4c's front end only warns about a missing ``main``; P4Info (like p4c-bm2-ss)
+    refuses the program with a located error."""
+    checked = compile_text("const bit<8> k = 1;\ncontrol c() { apply {} }\n", "m.p4")
+    assert checked.main is None and checked.package_args == {}
+    assert [str(w) for w in checked.warnings] == [
+        "m.p4:2:9: warning: the program has no 'main' package instance"
+    ]
+    with pytest.raises(CompileError) as caught:
+        build_p4info(checked)
+    assert str(caught.value) == "m.p4:2:9: error: the program has no 'main' package instance"

@@ -379,7 +379,8 @@ def test_programs_compile(path: Path) -> None:
     if not path.exists():
         pytest.skip(f"{path} not present")
     checked = compile_file(path, include_dirs=[ROOT / "p4src/include"])
-    assert checked.main.decl is not None and checked.main.decl.name == "main"
+    assert checked.main is not None and checked.main.decl is not None
+    assert checked.main.decl.name == "main"
 
 
 def test_indexed_part_select_is_a_slice() -> None:

@@ -45,7 +45,7 @@ parser P(packet_in pkt, out headers hdr, inout meta_t meta, inout standard_metad
         }
     }
     state s2 {
-        if (hdr.stack.last.type_ == 1) { hdr.stack.push_front(1); }
+        if (hdr.stack.last.type_ == 1) { hdr.stack[0].setInvalid(); }
         transition accept;
     }
 }
@@ -89,14 +89,14 @@ control I(inout headers hdr, inout meta_t meta, inout standard_metadata_t sm) {
         meta.p = { first = 1, second = 2 };
         meta.tup = { x, true };
         meta.ip = (ip_t)32w5;
-        hdr.stack[0].type_ = hdr.stack.lastIndex ++ 8w1 ++ (bit<8>)Color.RED;
+        hdr.stack[0].type_ = (bit<4>)hdr.stack.size ++ 4w1 ++ (bit<8>)Color.RED;
         switch (t.apply().action_run) {
             fwd:
             nop: { reg.write(0, 1); }
             default: { ctr.count(index = 1); }
         }
         switch (x) { 1: 2: {} 3: { return; } default: {} }
-        if (t.apply().hit) { sub.apply(x); } else if (!hdr.u.isValid()) { Sub.apply(x); }
+        if (t.apply().hit) { sub.apply(x); } else if (!hdr.u.isValid()) { sub.apply(x); }
         x = identity<bit<8>>(pick(x, add1(x)));
         x = .add1(x);
         @atomic { x = gen.get(1); }
