@@ -258,9 +258,10 @@ def _check_unique_names(checked: CheckedProgram) -> None:
     for name, table, owner in checked.tables():
         first = tables.setdefault(name, (table, owner))
         if first != (table, owner):
+            later, earlier = _in_source_order(first[0], table)
             raise CompileError.at(
-                table.src,
-                f"control-plane name '{name}' is used by two tables (the other at {first[0].src})",
+                later.src,
+                f"control-plane name '{name}' is used by two tables (the other at {earlier.src})",
             )
     actions: dict[str, ast.ActionDecl] = {}
     for _, table, owner in checked.tables():
@@ -270,7 +271,18 @@ def _check_unique_names(checked: CheckedProgram) -> None:
             name = checked.action_name(ref.decl, owner)
             other = actions.setdefault(name, ref.decl)
             if other is not ref.decl:
+                later, earlier = _in_source_order(other, ref.decl)
                 raise CompileError.at(
-                    ref.decl.src,
-                    f"control-plane name '{name}' is used by two actions (the other at {other.src})",
+                    later.src,
+                    f"control-plane name '{name}' is used by two actions "
+                    f"(the other at {earlier.src})",
                 )
+
+
+def _in_source_order(first: ast.Node, second: ast.Node) -> tuple[ast.Node, ast.Node]:
+    """(later, earlier) of two clashing declarations: like p4c, the error is reported at the
+    one declared later in the file (the walk meets them in table order)."""
+    a, b = first.src, second.src
+    if a.file == b.file and (a.line, a.col) > (b.line, b.col):
+        return first, second
+    return second, first

@@ -1,4 +1,4 @@
-// expect: 3:8: control-plane name 'foo' is used by two actions
+// expect: 5:26: control-plane name 'foo' is used by two actions
 #include <core.p4>
 action foo() {}
 control c(inout bit<8> x) {
