@@ -29,12 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 CHECKS = ("compile", "p4info", "stf", "error")
 # (check, program) -> why it fails today.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    # Our bytes follow the program (vector[0].e = pool[1].val = 0, pool[idx] = 1), but the STF
-    # expects vector[0].e unchanged (01) for both packets and pool[2] = 1 for idx = 0: no
-    # reading of the index explains that, so it stays a known difference.
-    ("stf", "runtime-index-bmv2"): "executor: output differs from the STF's expected bytes",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _cases(check: str, names: tuple[str, ...]) -> list[object]:
