@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from controller.contract import CLASS_NAMES, QDEPTH_MAX, QUEUE_MAX, Contract, parse_contract
+from controller.damping import DampingSettings
 from controller.topology import Topology, parse_delay
 from controller.wire import TrafficClass
 from controller.yamlsource import LineList, LineMap, SourceError, SourceParser
@@ -29,6 +30,9 @@ from controller.yamlsource import LineList, LineMap, SourceError, SourceParser
 U8_MAX, U16_MAX, U32_MAX = 0xFF, 0xFFFF, 0xFFFFFFFF
 #: SEM urgency is 8 bits; v1model has 8 priority queues (QueuePriority_t is 3 bits).
 URGENCY_MAX = 255
+#: Upper bounds that only catch typos (an audit once a day, a hold-down of an hour).
+AUDIT_INTERVAL_MAX_S = 86_400.0
+HOLD_DOWN_MAX_S = 3_600.0
 
 
 class ConfigError(SourceError):
@@ -168,7 +172,11 @@ class ControllerConfig:
         default_factory=lambda: ipaddress.IPv4Network("10.255.0.0/16")
     )
     probes: bool = True
+    #: How often every ready switch is read back and repaired (controller.audit); 0 = never.
+    audit_interval_s: float = 30.0
     te: TeSettings = field(default_factory=TeSettings)
+    #: Hold-down of recovered links (controller.damping).
+    damping: DampingSettings = field(default_factory=DampingSettings)
     thresholds: Thresholds = field(default_factory=Thresholds)
     policy: Policy = field(default_factory=Policy)
     #: Keys, auth policy, quantization, buffering, compute pools, experts (controller.contract).
@@ -296,22 +304,37 @@ class _ConfigParser(SourceParser):
             )
         return float(value)
 
-    def _time(self, entry: LineMap, key: str, path: str, default: float, high_s: float) -> float:
-        """A duration with a unit ("10ms"); bounded by what the P4 field can hold."""
+    def _time(
+        self,
+        entry: LineMap,
+        key: str,
+        path: str,
+        default: float,
+        high_s: float,
+        *,
+        off: bool = False,
+    ) -> float:
+        """A duration with a unit ("10ms"); bounded by what the P4 field can hold. With
+        `off`, 0 (bare or with a unit) is allowed and means "off"."""
         if key not in entry:
             return default
-        if not isinstance(entry[key], str):
+        value = entry[key]
+        if off and value == 0 and not isinstance(value, bool):
+            return 0.0
+        if not isinstance(value, str):
             raise self.fail(
                 entry.key_lines[key],
                 f"{path}.{key}",
-                f"expected a duration with a unit like 10ms, got {entry[key]!r}",
+                f"expected a duration with a unit like 10ms{', or 0 (off)' if off else ''}, "
+                f"got {value!r}",
             )
         seconds = self.measure(entry, key, path, parse_delay)
-        if not 0 < seconds <= high_s:
+        if (seconds == 0 and not off) or seconds > high_s:  # parse_delay refuses < 0
+            low = "0 (off) or more" if off else "above 0"
             raise self.fail(
                 entry.key_lines[key],
                 f"{path}.{key}",
-                f"must be above 0 and at most {high_s:g} s, got {entry[key]!r}",
+                f"must be {low} and at most {high_s:g} s, got {value!r}",
             )
         return seconds
 
@@ -346,7 +369,9 @@ class _ConfigParser(SourceParser):
                 "event_log",
                 "node_network",
                 "probes",
+                "audit_interval",
                 "te",
+                "damping",
                 "thresholds",
                 "tenants",
                 "policy",
@@ -381,7 +406,11 @@ class _ConfigParser(SourceParser):
             event_log=self._path(doc, "event_log", "<document>"),
             node_network=self._network(doc),
             probes=self.value(doc, "probes", "<document>", bool, True),
+            audit_interval_s=self._time(
+                doc, "audit_interval", "<document>", 30.0, AUDIT_INTERVAL_MAX_S, off=True
+            ),
             te=self._te(doc),
+            damping=self._damping(doc),
             thresholds=self.thresholds(doc, "thresholds"),
             policy=self.policy(doc, "policy", tenants),
             contract=parse_contract(self, doc, self.refs),
@@ -474,6 +503,28 @@ class _ConfigParser(SourceParser):
         )
         if settings.max_delay_s < settings.debounce_s:
             raise self.fail(te.line, "te.max_delay", "must not be shorter than te.debounce")
+        return settings
+
+    def _damping(self, doc: LineMap) -> DampingSettings:
+        section = self.mapping(
+            doc, "damping", "damping", set(), {"hold_down", "max_hold_down", "half_life"}
+        )
+        d = DampingSettings()
+        settings = DampingSettings(
+            hold_down_s=self._time(
+                section, "hold_down", "damping", d.hold_down_s, HOLD_DOWN_MAX_S, off=True
+            ),
+            max_hold_down_s=self._time(
+                section, "max_hold_down", "damping", d.max_hold_down_s, HOLD_DOWN_MAX_S
+            ),
+            half_life_s=self._time(section, "half_life", "damping", d.half_life_s, HOLD_DOWN_MAX_S),
+        )
+        if settings.max_hold_down_s < settings.hold_down_s:
+            raise self.fail(
+                section.key_lines.get("max_hold_down", section.line),
+                "damping.max_hold_down",
+                "must not be shorter than damping.hold_down",
+            )
         return settings
 
     def thresholds(self, doc: LineMap, path: str) -> Thresholds:

@@ -62,6 +62,55 @@ class Metrics:
         self.reservations = Gauge(
             "fantel_reservations", "Admitted bandwidth reservations", registry=self.registry
         )
+        self.audits = Counter(
+            "fantel_audits",
+            "Read-back audits of a switch, by result (clean, drift, error)",
+            ["switch", "result"],
+            registry=self.registry,
+        )
+        self.audit_drift = Counter(
+            "fantel_audit_drift_entities",
+            "Entities an audit found drifted: missing, changed, unexpected (not ours), or "
+            "digest subscriptions",
+            ["switch", "change"],
+            registry=self.registry,
+        )
+        self.audit_repaired = Counter(
+            "fantel_audit_repaired_entities",
+            "Writes audits made to repair drift",
+            ["switch"],
+            registry=self.registry,
+        )
+        self.link_failures = Counter(
+            "fantel_link_failures",
+            "Link failures reported by notifications that took the link out of TE",
+            ["link"],
+            registry=self.registry,
+        )
+        self.flaps_damped = Counter(
+            "fantel_link_flaps_damped",
+            "Link failures during a recovery hold-down: no re-solve, the link was still out of TE",
+            ["link"],
+            registry=self.registry,
+        )
+        self.hold_downs = Counter(
+            "fantel_link_hold_downs",
+            "Recoveries held down before the link went back into TE",
+            ["link"],
+            registry=self.registry,
+        )
+        self.hold_down_seconds = Gauge(
+            "fantel_link_hold_down_seconds",
+            "Length of the link's latest recovery hold-down",
+            ["link"],
+            registry=self.registry,
+        )
+        self.readmissions = Counter(
+            "fantel_link_readmissions",
+            "Links put back into TE after their hold-down",
+            ["link"],
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         """The text exposition format."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -66,6 +66,21 @@ class Pipeline:
 
     p4info: Path
     device_config: Path
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One read-back of a switch: `drift` is how its entities differed from what this
+    controller last left there (inserted = was missing, modified = was changed, deleted = was
+    not ours), `repair` what was written to reach the desired state (the same unless the
+    intent changed since the last install), `subscriptions` digest subscriptions rewritten."""
+
+    drift: Plan
+    repair: Plan
+    subscriptions: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.drift) or self.subscriptions > 0
 
 
 @dataclass
@@ -141,34 +156,45 @@ class Fleet:
 
     async def sync(self, name: str) -> Plan:
         """Reconcile one switch: read back its entities and write the difference."""
-        return await self._reconcile(name, read_back=True)
+        return (await self._reconcile(name, read_back=True)).repair
 
     async def update(self, name: str) -> Plan:
         """Write the difference between the desired state and what the switch is known to
         hold, without reading it back (a read-back sync when that is unknown). Reading a
         whole switch back costs it and the controller more than the update itself; the
         read-back is for when the state may have changed behind this controller's back:
-        (re)connects, failed writes."""
-        return await self._reconcile(name, read_back=False)
+        (re)connects, failed writes, audits."""
+        return (await self._reconcile(name, read_back=False)).repair
 
-    async def _reconcile(self, name: str, *, read_back: bool) -> Plan:
+    async def audit(self, name: str) -> Audit:
+        """Read one switch back, repair it like `sync`, and say how far it had drifted from
+        what this controller last left there (another client's writes, lost entries), as
+        opposed to intent changes not yet installed. Digest subscriptions are checked too."""
+        result = await self._reconcile(name, read_back=True, audit=True)
+        subscriptions = await self._subscribe_digests(self._switches[name])
+        return replace(result, subscriptions=subscriptions)
+
+    async def _reconcile(self, name: str, *, read_back: bool, audit: bool = False) -> Audit:
         switch = self._switches[name]
         async with self._locks[name]:
             schema = switch.p4info
             desired = self._encode_desired(name, schema)
-            held = self._held.pop(name, None)
+            known = held = self._held.pop(name, None)
             if read_back or held is None:
                 # finsy annotates read() as a coroutine; it is an async generator.
                 requests = [*_READ_ALL, *_point_reads(desired)]
                 reader = cast(AsyncIterator[fy.p4entity.P4Entity], switch.read(requests))
                 held = [_encode(e, schema) async for e in reader]
-            result = Plan() if held is desired else plan(desired, held)
-            for batch in _phases(result.updates):
+            repair = Plan() if held is desired else plan(desired, held)
+            drift = repair
+            if audit and known is not None and known is not desired:
+                drift = plan(known, held)
+            for batch in _phases(repair.updates):
                 await switch.write(batch)
             self._held[name] = desired
-        if result:
-            LOG.info("%s: %s: %s", name, "reconciled" if read_back else "updated", result.summary())
-        return result
+        if repair:
+            LOG.info("%s: %s: %s", name, "reconciled" if read_back else "updated", repair.summary())
+        return Audit(drift, repair)
 
     def _encode_desired(self, name: str, schema: fy.P4Schema) -> list[p4r.Entity]:
         entities = self.desired(name)
@@ -220,12 +246,12 @@ class Fleet:
         if self._primary(switch.name):
             self._prepared.add(switch.name)
 
-    async def _subscribe_digests(self, switch: fy.Switch) -> None:
+    async def _subscribe_digests(self, switch: fy.Switch) -> int:
         """One digest per list, sent at once (notifications must not wait for batching):
         INSERT where the switch has no subscription, MODIFY where it differs (it survives a
-        controller restart), nothing where it is already right."""
+        controller restart), nothing where it is already right. Returns the writes."""
         if not self.handlers.digest_ids:
-            return
+            return 0
         reader = cast(AsyncIterator[fy.P4DigestEntry], switch.read(fy.P4DigestEntry()))
         have = {e.digest_id: e async for e in reader}
         updates = []
@@ -238,6 +264,7 @@ class Fleet:
                 updates.append(~entry)
         if updates:
             await switch.write(updates)
+        return len(updates)
 
     async def _pump_packets(self, switch: fy.Switch) -> None:
         assert self.handlers.packet_in is not None

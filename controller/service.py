@@ -32,8 +32,10 @@ from typing import Any
 import finsy as fy
 from scapy.layers.l2 import Ether
 
+from controller.audit import Auditor
 from controller.config import ConfigError, ControllerConfig, PipelineFiles, Policy, Thresholds
 from controller.contract import AuthKey
+from controller.damping import FlapDamper
 from controller.eventlog import EventLog
 from controller.halfsiphash import KEY_LEN
 from controller.metrics import Metrics
@@ -122,6 +124,7 @@ class ControllerService:
         self.events = EventLog(config.event_log, clock=wall_clock)
         self.metrics = Metrics()
         self.soft_state = SoftState()
+        self.damper = FlapDamper(config.damping)
         self.engine = TrafficEngine(
             topology.graph(), k_paths=config.te.k_paths, max_group_weight=config.te.max_group_weight
         )
@@ -164,6 +167,9 @@ class ControllerService:
         self._idle.set()
         self._tasks: list[asyncio.Task[None]] = []
         self._retry: asyncio.TimerHandle | None = None
+        self.auditor = Auditor(
+            self.fleet, self.events, self.metrics, config.audit_interval_s, self._schedule_retry
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -173,6 +179,7 @@ class ControllerService:
             asyncio.create_task(self.fleet.run(), name="fleet"),
             asyncio.create_task(self._resolve_loop(), name="resolver"),
             asyncio.create_task(self._housekeeping_loop(), name="housekeeping"),
+            asyncio.create_task(self.auditor.run(), name="audit"),
         ]
         if self.config.probes:
             self._tasks.append(asyncio.create_task(self._probe_loop(), name="probes"))
@@ -263,12 +270,7 @@ class ControllerService:
         except Exception as exc:
             LOG.exception("install failed")
             self.events.record("install_error", why=why, error=str(exc) or type(exc).__name__)
-            # The switch that refused may hold anything now: the next install reads it back
-            # and repairs it. Make sure there is one, even if no event comes.
-            if self._retry is None:
-                self._retry = asyncio.get_running_loop().call_later(
-                    INSTALL_RETRY_S, self._retry_install
-                )
+            self._schedule_retry()
             return {}
         seconds = time.perf_counter() - started
         self.metrics.install_seconds.observe(seconds)
@@ -279,6 +281,15 @@ class ControllerService:
             switches={name: plan.summary() for name, plan in plans.items()},
         )
         return plans
+
+    def _schedule_retry(self) -> None:
+        """A switch refused a write (or an audit failed): it may hold anything now, and the
+        next install reads it back and repairs it. Make sure there is one, even if no event
+        comes."""
+        if self._retry is None:
+            self._retry = asyncio.get_running_loop().call_later(
+                INSTALL_RETRY_S, self._retry_install
+            )
 
     def _retry_install(self) -> None:
         self._retry = None
@@ -379,10 +390,17 @@ class ControllerService:
         if note.metric_kind == MetricKind.LOAD and note.target.kind == ObjectKind.PORT:
             self._measure(note.target, note.metric_value)
         if change is not None:
-            await self._apply_change(change.condition, change.target, change.active, note)
+            await self._apply_change(
+                change.condition, change.target, change.active, note, note.received_at
+            )
 
     async def _apply_change(
-        self, condition: Condition, target: ObjectRef, active: bool, note: Notification | None
+        self,
+        condition: Condition,
+        target: ObjectRef,
+        active: bool,
+        note: Notification | None,
+        now: float,
     ) -> None:
         arc = self._arc_of(target)
         if arc is None:
@@ -390,10 +408,7 @@ class ControllerService:
             return
         link, tail = arc
         if condition == Condition.FAILED:
-            async with self._engine_lock:
-                (self.engine.link_down if active else self.engine.link_up)(link)
-            self.events.record("link_state", link=link, up=not active, cause="notification")
-            self._touch(f"failure {'detected' if active else 'ended'} on {link}", failure=active)
+            await self._link_end(link, tail, now, failed=active)
         elif condition == Condition.CONGESTED:
             if active and note is not None and note.five_tuple is not None:
                 pair = self._pair_of_flow(note.five_tuple[0], note.five_tuple[1])
@@ -406,6 +421,40 @@ class ControllerService:
                     self._touch(f"congestion on {link}")
             elif not active and self._boosts.pop(target, None) is not None:
                 self._touch(f"congestion ended on {link}")
+
+    async def _link_end(self, link: str, end: str, now: float, *, failed: bool) -> None:
+        """One end of a link failed or recovered (`controller.damping`): a failure takes the
+        link out of TE at once; a recovery only after a hold-down that grows with flaps.
+        `now`: the wall-clock time of the notification or expiry."""
+        if failed:
+            outcome = self.damper.failed(link, end, now)
+            if outcome.interrupted_hold_down:
+                self.metrics.flaps_damped.labels(link).inc()
+                self.events.record("link_flap", link=link, switch=end, penalty=outcome.penalty)
+            if outcome.takes_down:
+                async with self._engine_lock:
+                    self.engine.link_down(link)
+                self.metrics.link_failures.labels(link).inc()
+                self.events.record("link_state", link=link, up=False, cause="notification")
+                self._touch(f"failure detected on {link}", failure=True)
+            return
+        hold = self.damper.recovered(link, end, now)
+        if hold is not None and hold.seconds > 0:
+            self.metrics.hold_downs.labels(link).inc()
+            self.metrics.hold_down_seconds.labels(link).set(hold.seconds)
+            self.events.record(
+                "link_hold_down", link=link, seconds=hold.seconds, penalty=hold.penalty
+            )
+        await self._readmit_due(now)
+
+    async def _readmit_due(self, now: float) -> None:
+        """Links whose hold-down ended go back into TE."""
+        for link in self.damper.due(now):
+            async with self._engine_lock:
+                self.engine.link_up(link)
+            self.metrics.readmissions.labels(link).inc()
+            self.events.record("link_state", link=link, up=True, cause="notification")
+            self._touch(f"failure ended on {link}")
 
     def _arc_of(self, target: ObjectRef) -> Arc | None:
         """(link, switch) of a port object `node << 16 | port`, if it is a switch link."""
@@ -533,13 +582,15 @@ class ControllerService:
             await self.expire()
 
     async def expire(self, now: float | None = None) -> None:
-        """End soft state whose lifetime ran out and reservations whose time is up."""
+        """End soft state whose lifetime ran out and reservations whose time is up; links
+        whose hold-down ended go back into TE."""
         now = self._wall() if now is None else now
         for change in self.soft_state.expire(now):
             self.events.record(
                 "expired", condition=change.condition.value, object=str(change.target)
             )
-            await self._apply_change(change.condition, change.target, False, None)
+            await self._apply_change(change.condition, change.target, False, None, now)
+        await self._readmit_due(now)
         for task, deadline in list(self._expiry.items()):
             if deadline is not None and deadline <= now:
                 await self.release(task, cause="expired")
@@ -585,14 +636,17 @@ class ControllerService:
     # -- operator actions (the API) ----------------------------------------------------------
 
     async def link_down(self, link: str) -> None:
+        """Operator actions take effect at once and override notification state (damping)."""
         async with self._engine_lock:
             self.engine.link_down(link)
+        self.damper.reset(link)
         self.events.record("link_state", link=link, up=False, cause="operator")
         self._touch(f"operator: {link} down", failure=True)
 
     async def link_up(self, link: str) -> None:
         async with self._engine_lock:
             self.engine.link_up(link)
+        self.damper.reset(link)
         self.events.record("link_state", link=link, up=True, cause="operator")
         self._touch(f"operator: {link} up")
 

@@ -4,6 +4,7 @@ a service whose fleet talks to fake in-process P4Runtime servers."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +22,9 @@ from controller.wire import FN, FnFiveTuple, FnParam, FnType, MetricKind, Object
 from tests.controller.fake_p4rt import FakeP4Runtime
 
 REPO = Path(__file__).resolve().parents[2]
+#: The p4src tree the controller tests build: the repository's, or FANTEL_TEST_P4SRC (e.g. an
+#: export of the last commit while p4src/ is mid-change in a shared working tree).
+P4SRC = Path(os.environ.get("FANTEL_TEST_P4SRC", REPO / "p4src"))
 SMALL = REPO / "topologies" / "small.yaml"
 TIMEOUT = 10.0
 
@@ -29,13 +33,12 @@ _pipelines: dict[Path, Pipeline] = {}
 
 def fantel_pipeline(workdir: Path) -> Pipeline:
     """P4Info and source bundle of p4src/ (compiled once per test session)."""
-    if not _pipelines:
+    if P4SRC not in _pipelines:
         files = PipelineFiles(
-            program=REPO / "p4src" / "v1model" / "fantel_v1model.p4",
-            include_dirs=(REPO / "p4src",),
+            program=P4SRC / "v1model" / "fantel_v1model.p4", include_dirs=(P4SRC,)
         )
-        _pipelines[REPO] = resolve_pipeline(files, workdir)
-    return _pipelines[REPO]
+        _pipelines[P4SRC] = resolve_pipeline(files, workdir)
+    return _pipelines[P4SRC]
 
 
 def fn_frame(
@@ -95,8 +98,10 @@ async def running_service(
     config_text: str = "probes: false\n",
     topology: Topology | None = None,
     fakes: dict[str, FakeP4Runtime] | None = None,
+    wall_clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Running]:
-    """A started service connected to one fake P4Runtime server per switch, all in sync."""
+    """A started service connected to one fake P4Runtime server per switch, all in sync;
+    `wall_clock` times notifications, soft state and hold-downs."""
     topo = topology or Topology.load(SMALL)
     config = ControllerConfig.from_text("switches: {port_base: 1}\n" + config_text, "test.yaml")
     owned = fakes is None
@@ -108,7 +113,9 @@ async def running_service(
         SwitchTarget(name, fake.address, topo.switches[name].device_id)
         for name, fake in fakes.items()
     ]
-    service = ControllerService(topo, config, pipeline=fantel_pipeline(workdir), targets=targets)
+    service = ControllerService(
+        topo, config, pipeline=fantel_pipeline(workdir), targets=targets, wall_clock=wall_clock
+    )
     await service.start()
     try:
         await wait_for(lambda: all(service.fleet.ready(n) for n in fakes), "switches ready")

@@ -45,10 +45,15 @@ async def test_failure_fn_takes_the_link_out_and_reinstalls_weights(tmp_path: Pa
         assert "notification" in kinds and "link_state" in kinds
         note = next(e for e in service.events.since(0) if e["kind"] == "notification")
         assert note["originator_ts_us"] == 1_000_001 and note["received_at"] > 0
-        # FAILURE_RECOVERED ends it early.
+        # FAILURE_RECOVERED ends it early, after the hold-down (controller.damping).
         await service.handle_frame("c2", fn_frame(FnType.FAILURE_RECOVERED, 2, 1, sequence=2))
         await service.wait_idle()
+        (held,) = [e for e in service.events.since(0) if e["kind"] == "link_hold_down"]
+        assert UPLINK in service.solution.failed_links
+        await service.expire(now=held["time"] + held["seconds"])
+        await service.wait_idle()
         assert not service.solution.failed_links
+        assert e1_ports_towards(service, "a1") == {1, 2}
 
 
 async def test_a_burst_of_notifications_is_solved_once(tmp_path: Path) -> None:
@@ -151,7 +156,10 @@ async def test_failure_state_expires_without_refresh(tmp_path: Path) -> None:
         )
         await service.wait_idle()
         assert UPLINK in service.engine.failed_links
-        await service.expire(now=service.events.since(0)[-1]["time"] + 61.0)
+        expired_at = service.events.since(0)[-1]["time"] + 61.0
+        await service.expire(now=expired_at)
+        assert UPLINK in service.engine.failed_links  # held down, not yet back
+        await service.expire(now=expired_at + service.config.damping.hold_down_s)
         await service.wait_idle()
         assert not service.engine.failed_links
         assert any(e["kind"] == "expired" for e in service.events.since(0))
@@ -240,7 +248,8 @@ async def test_restart_reconciles_without_duplicates(tmp_path: Path) -> None:
 
 
 async def test_a_burst_of_failure_events_is_solved_fast_once_then_refined(tmp_path: Path) -> None:
-    async with running_service(tmp_path) as run:
+    # Without damping every recovery counts (tests/controller/test_damping.py has it on).
+    async with running_service(tmp_path, "probes: false\ndamping: {hold_down: 0}\n") as run:
         service = run.service
         before = service.solves
         for seq in range(1, 41):  # a flapping port: 20 failures and 20 recoveries
