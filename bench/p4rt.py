@@ -3,7 +3,8 @@
 Figures:
 * Write throughput: table entries/s, INSERT then DELETE, in batches of 1,000 per request
   (target: 10,000 entries/s);
-* PacketOut -> pipeline -> PacketIn round trips per second, one in flight;
+* the PacketOut path (round trips to PacketIn, packet-outs to the wire, switch CPU per
+  packet-out): ``bench.p4rt_packets``;
 * forwarding between two veth interfaces in namespaces (root only): the highest offered load
   (stepped up) the switch forwards with at most 1% loss, next to the executor's own in-process rate for the same program,
   which gives the per-packet cost of the socket path.
@@ -16,31 +17,19 @@ import asyncio
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from finsy import P4PacketOut, P4Schema, P4TableAction, P4TableEntry, P4TableMatch
+from finsy import P4Schema, P4TableAction, P4TableEntry, P4TableMatch
 from finsy.proto import p4r
 
+from bench import p4rt_packets
 from bench.netns import Host, VethLab, is_root, open_raw_socket, switch_process
-from softswitch.p4rt.client import P4RuntimeClient
-from softswitch.p4rt.program import pipeline_config
+from bench.p4rt_packets import DEVICE_ID, PROGRAM, session, until_quiet
 
-PROGRAM = Path(__file__).resolve().parent / "p4" / "p4rt_switch.p4"
 BATCH = 1000
 WRITE_TARGET = 10_000
-DEVICE_ID = 1
-TO_CPU_ETHERTYPE = 0x88B5
 OFFERED_RATES = (5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000, 50_000, 60_000)
 MAX_LOSS = 0.01
-
-
-async def _session(address: str) -> tuple[P4RuntimeClient, P4Schema]:
-    client = P4RuntimeClient(address, device_id=DEVICE_ID, election_id=1)
-    await client.connect()
-    config = pipeline_config(PROGRAM)
-    await client.set_pipeline(config)
-    return client, P4Schema(config.p4info)
 
 
 def _fwd_updates(schema: P4Schema, op: int, first: int, count: int) -> list[p4r.Update]:
@@ -58,7 +47,7 @@ def _fwd_updates(schema: P4Schema, op: int, first: int, count: int) -> list[p4r.
 
 
 async def bench_writes(address: str, batches: int) -> None:
-    client, schema = await _session(address)
+    client, schema = await session(address)
     try:
         inserts = [
             _fwd_updates(schema, p4r.Update.INSERT, b * BATCH, BATCH) for b in range(batches)
@@ -76,24 +65,6 @@ async def bench_writes(address: str, batches: int) -> None:
                 f"Write {name}: {rate:,.0f} table entries/s ({batches} x {BATCH}-entry batches; "
                 f"{verdict} the {WRITE_TARGET:,}/s target)"
             )
-    finally:
-        await client.close()
-
-
-async def bench_packet_io(address: str, round_trips: int) -> None:
-    client, schema = await _session(address)
-    frame = bytes(6) + bytes(5) + b"\x01" + TO_CPU_ETHERTYPE.to_bytes(2, "big") + bytes(50)
-    # egress_port 0 runs the pipeline, which sends 0x88B5 frames back to the CPU port.
-    message = P4PacketOut(frame, egress_port=0, pad=0).encode_update(schema)
-    try:
-        await client.send(message)
-        await client.next_message("packet")  # warm-up
-        started = time.perf_counter()
-        for _ in range(round_trips):
-            await client.send(message)
-            await client.next_message("packet")
-        rate = round_trips / (time.perf_counter() - started)
-        print(f"PacketOut -> PacketIn: {rate:,.0f} round trips/s ({round_trips}, one in flight)")
     finally:
         await client.close()
 
@@ -150,7 +121,7 @@ async def bench_forwarding(step_s: float, log_dir: Path) -> None:
 
 
 async def _install_forwarding(address: str, a: Host, b: Host) -> None:
-    client, schema = await _session(address)
+    client, schema = await session(address)
     try:
         entities = [
             P4TableEntry(
@@ -198,22 +169,12 @@ def _send_paced(a: Host, b: Host, rate: int, duration_s: float) -> tuple[int, in
         for _ in range(32):
             tx.send(frame)
         sent += 32
-    _until_quiet(lambda: received)
+    until_quiet(lambda: received)
     stop.set()
     receiver.join()
     tx.close()
     rx.close()
     return sent, received
-
-
-def _until_quiet(count: Callable[[], int], quiet_s: float = 0.3, limit_s: float = 5.0) -> None:
-    """Wait until ``count()`` stops growing (the switch has drained its queues)."""
-    deadline = time.monotonic() + limit_s
-    last, last_change = count(), time.monotonic()
-    while time.monotonic() < deadline and time.monotonic() - last_change < quiet_s:
-        time.sleep(0.02)
-        if count() != last:
-            last, last_change = count(), time.monotonic()
 
 
 def main(argv: list[str]) -> None:
@@ -222,17 +183,19 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     batches = 5 if args.quick else 20
     round_trips = 500 if args.quick else 3000
+    packet_outs = 2000 if args.quick else 10_000
     # One event loop for everything: grpc.aio stays bound to the loop it first ran on.
-    asyncio.run(_run(batches, round_trips, 1.0 if args.quick else 2.0))
+    asyncio.run(_run(batches, round_trips, packet_outs, 1.0 if args.quick else 2.0))
 
 
-async def _run(batches: int, round_trips: int, step_s: float) -> None:
+async def _run(batches: int, round_trips: int, packet_outs: int, step_s: float) -> None:
     with tempfile.TemporaryDirectory(prefix="fantel-bench-p4rt-") as tmp:
         log_dir = Path(tmp)
         with switch_process([], log_dir, DEVICE_ID) as switch:
             await bench_writes(switch.address, batches)
-            await bench_packet_io(switch.address, round_trips)
+            await p4rt_packets.bench_round_trips(switch.address, switch.process.pid, round_trips)
         if is_root():
+            await p4rt_packets.bench_packet_out_to_wire(log_dir, packet_outs)
             await bench_forwarding(step_s, log_dir)
         else:
-            print("forwarding between veths: skipped (needs root for network namespaces)")
+            print("PacketOut -> wire, forwarding between veths: skipped (needs root for netns)")

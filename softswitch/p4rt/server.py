@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -30,14 +31,10 @@ from softswitch.p4rt.errors import (
     permission_denied,
     unimplemented,
 )
+from softswitch.p4rt.packet_io import PacketInDecoder, PacketOutEncoder
 from softswitch.p4rt.reconcile import replay_updates
 from softswitch.p4rt.schema import Schema
-from softswitch.p4rt.stream import (
-    DigestEngine,
-    idle_notification,
-    pack_packet_out,
-    unpack_packet_in,
-)
+from softswitch.p4rt.stream import DigestEngine, idle_notification
 
 log = logging.getLogger("softswitch.p4rt")
 
@@ -60,12 +57,32 @@ class Pipeline:
     device: Dataplane
     state: PipelineState
     digests: DigestEngine
+    packet_out: PacketOutEncoder
+    packet_in: PacketInDecoder
 
 
 def _error_proto(error: P4RTError | None) -> p4r.Error:
     if error is None:
         return p4r.Error(canonical_code=0)
     return p4r.Error(canonical_code=google_rpc_code(error.code), message=error.message)
+
+
+def _loop_scheduler(loop: asyncio.AbstractEventLoop) -> Callable[..., None]:
+    """``schedule(callback, *args)`` runs the callback on ``loop`` (the caller's thread).
+
+    Dataplane output comes from port threads and, for a PacketOut, from the loop's own thread
+    inside the pipeline run. The latter needs no self-pipe wake-up (a syscall on each side and
+    an extra loop iteration per PacketIn); both land in the same FIFO, so order is kept.
+    """
+    loop_thread = threading.get_ident()
+
+    def schedule(callback: Callable[..., None], *args: object) -> None:
+        if threading.get_ident() == loop_thread:
+            loop.call_soon(callback, *args)
+        else:
+            loop.call_soon_threadsafe(callback, *args)
+
+    return schedule
 
 
 class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
@@ -175,13 +192,23 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
         state = PipelineState(schema, device, self.clock)
         loop = asyncio.get_running_loop()
         digests = DigestEngine(schema, state.digest_configs, self._broadcast, loop)
-        pipeline = Pipeline(config, schema, program, device, state, digests)
+        pipeline = Pipeline(
+            config,
+            schema,
+            program,
+            device,
+            state,
+            digests,
+            PacketOutEncoder(schema.packet_out),
+            PacketInDecoder(schema.packet_in),
+        )
+        schedule = _loop_scheduler(loop)
 
         def on_packet_in(packet: bytes) -> None:
-            loop.call_soon_threadsafe(self._packet_in, pipeline, packet)
+            schedule(self._packet_in, pipeline, packet)
 
         def on_digest(name: str, values: tuple[int, ...]) -> None:
-            loop.call_soon_threadsafe(self._digest, pipeline, name, values)
+            schedule(self._digest, pipeline, name, values)
 
         device.set_handlers(on_packet_in, on_digest)
         self.pipeline = pipeline
@@ -381,15 +408,13 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
             if self.arbiter.primary(ctrl.role) is not ctrl:
                 raise permission_denied("only the primary may send PacketOut")
             pipeline = self._require_pipeline()
-            frame = pack_packet_out(pipeline.schema.packet_out, packet)
-            pipeline.device.packet_out(frame)
+            pipeline.device.packet_out(pipeline.packet_out.encode(packet))
         except P4RTError as err:
             ctrl.send(self._stream_error(err, p4r.StreamMessageRequest(packet=packet)))
 
     def _packet_in(self, pipeline: Pipeline, packet: bytes) -> None:
         if pipeline is self.pipeline:
-            msg = unpack_packet_in(pipeline.schema.packet_in, packet)
-            self._broadcast(p4r.StreamMessageResponse(packet=msg))
+            self._broadcast(pipeline.packet_in.decode(packet))
 
     def _digest(self, pipeline: Pipeline, name: str, values: tuple[int, ...]) -> None:
         if pipeline is self.pipeline:

@@ -1,9 +1,5 @@
-"""StreamChannel payloads: PacketIn/PacketOut with controller headers, digests, idle timeouts.
-
-Controller packet metadata (``@controller_header("packet_in"/"packet_out")``) travels in the
-packet as a header in front of the payload, as on BMv2: the server packs PacketOut metadata
-into that header and unpacks it from packets the pipeline sends to the CPU port.
-"""
+"""StreamChannel payloads other than packets (``softswitch.p4rt.packet_io``): digest lists
+and idle timeout notifications."""
 
 from __future__ import annotations
 
@@ -14,50 +10,11 @@ from dataclasses import dataclass, field
 
 from finsy.proto import p4d, p4r
 
-from softswitch.p4rt.canonical import decode_uint, encode_uint
-from softswitch.p4rt.errors import invalid
-from softswitch.p4rt.schema import DigestInfo, PacketHeaderInfo, Schema
+from softswitch.p4rt.canonical import encode_uint
+from softswitch.p4rt.schema import DigestInfo, Schema
 from softswitch.p4rt.tables import TableStore
 
 Broadcast = Callable[[p4r.StreamMessageResponse], None]
-
-
-def pack_packet_out(header: PacketHeaderInfo | None, msg: p4r.PacketOut) -> bytes:
-    """The bytes to inject on the CPU port: the packet_out header, then the payload."""
-    if header is None:
-        if msg.metadata:
-            raise invalid("the pipeline declares no packet_out header: metadata is not allowed")
-        return msg.payload
-    given: dict[int, bytes] = {}
-    for md in msg.metadata:
-        if md.metadata_id in given:
-            raise invalid(f"packet_out metadata {md.metadata_id} given twice")
-        given[md.metadata_id] = md.value
-    known = {f.id for f in header.fields}
-    unknown = set(given) - known
-    if unknown:
-        raise invalid(f"packet_out has no metadata IDs {sorted(unknown)}")
-    bits = 0
-    for f in header.fields:
-        if f.id not in given:
-            raise invalid(f"packet_out metadata {f.name!r} is missing")
-        bits = (bits << f.bitwidth) | decode_uint(given[f.id], f.bitwidth, f"packet_out {f.name}")
-    return bits.to_bytes(header.bitwidth // 8, "big") + msg.payload
-
-
-def unpack_packet_in(header: PacketHeaderInfo | None, packet: bytes) -> p4r.PacketIn:
-    """Split a CPU-port packet into PacketIn metadata (canonical values) and payload."""
-    if header is None:
-        return p4r.PacketIn(payload=packet)
-    size = header.bitwidth // 8
-    bits = int.from_bytes(packet[:size].ljust(size, b"\x00"), "big")
-    shift = header.bitwidth
-    metadata = []
-    for f in header.fields:
-        shift -= f.bitwidth
-        value = (bits >> shift) & ((1 << f.bitwidth) - 1)
-        metadata.append(p4r.PacketMetadata(metadata_id=f.id, value=encode_uint(value)))
-    return p4r.PacketIn(payload=packet[size:], metadata=metadata)
 
 
 def digest_data(info: DigestInfo, values: tuple[int, ...]) -> p4d.P4Data:
