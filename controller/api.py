@@ -84,6 +84,7 @@ def create_app(service: ControllerService) -> web.Application:
             get(f"{PREFIX}/thresholds", _thresholds),
             put(f"{PREFIX}/thresholds", _set_thresholds),
             post(f"{PREFIX}/links/{{name}}/{{state:down|up}}", _link),
+            post(f"{PREFIX}/audit", _audit),
             get(f"{PREFIX}/switches/{{name}}/shell", _shell),
             get(f"{PREFIX}/keys", _keys),
             post(f"{PREFIX}/keys/{{tenant}}/rotate", _rotate_key),
@@ -162,6 +163,12 @@ async def _status(request: web.Request) -> web.Response:
                 for condition in Condition
             },
             "notification_replays": svc.soft_state.replays,
+            "held_down": svc.damper.holding(svc.now()),
+            "audit": {
+                "interval_s": svc.auditor.interval_s,
+                "rounds": svc.auditor.rounds,
+                "drift_found": svc.auditor.drift_found,
+            },
             "auth_failures": _auth_failures(svc),
             "events": svc.events.last_seq,
         }
@@ -379,6 +386,25 @@ async def _link(request: web.Request) -> web.Response:
     name, state = request.match_info["name"], request.match_info["state"]
     await (svc.link_down(name) if state == "down" else svc.link_up(name))
     return web.json_response({"link": name, "state": state})
+
+
+async def _audit(request: web.Request) -> web.Response:
+    """Audit every ready switch now (as the periodic audit does)."""
+    results = await _svc(request).auditor.round()
+    return web.json_response(
+        {
+            name: None
+            if result is None
+            else {
+                "missing": result.drift.inserted,
+                "changed": result.drift.modified,
+                "unexpected": result.drift.deleted,
+                "subscriptions": result.subscriptions,
+                "repaired": len(result.repair.updates) + result.subscriptions,
+            }
+            for name, result in results.items()
+        }
+    )
 
 
 async def _shell(request: web.Request) -> web.Response:

@@ -138,7 +138,43 @@ def status() -> None:
         f"failed links: {', '.join(te['failed_links']) or 'none'}; "
         f"reservations: {data['reservations']}; active: "
         + ", ".join(f"{k} {len(v)}" for k, v in data["active"].items())
+        + _held_down(data["held_down"])
+        + _audit_caption(data["audit"])
     )
+    _show(data, table)
+
+
+def _held_down(links: dict[str, float]) -> str:
+    if not links:
+        return ""
+    return "; held down: " + ", ".join(f"{name} ({left:.1f} s)" for name, left in links.items())
+
+
+def _audit_caption(audit: dict[str, Any]) -> str:
+    if not audit["interval_s"]:
+        return "; audit off"
+    return (
+        f"; audit every {audit['interval_s']:g} s: {audit['rounds']} rounds, "
+        f"{audit['drift_found']} drifted entities repaired"
+    )
+
+
+@app.command()
+def audit() -> None:
+    """Read every ready switch back now and repair what differs from the controller's intent."""
+    data = _call("POST", "/audit")
+    table = Table(title="audit")
+    for column in ("switch", "missing", "changed", "unexpected", "subscriptions", "repaired"):
+        table.add_column(column)
+    for name, result in data.items():
+        if result is None:
+            table.add_row(name, "audit failed (see `fantelctl events --kind audit_error`)")
+            continue
+        table.add_row(
+            name,
+            *(str(result[k]) for k in ("missing", "changed", "unexpected", "subscriptions")),
+            str(result["repaired"]),
+        )
     _show(data, table)
 
 

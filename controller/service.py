@@ -30,7 +30,6 @@ from functools import partial
 from typing import Any
 
 import finsy as fy
-from scapy.layers.l2 import Ether
 
 from controller.audit import Auditor
 from controller.config import ConfigError, ControllerConfig, PipelineFiles, Policy, Thresholds
@@ -41,7 +40,8 @@ from controller.halfsiphash import KEY_LEN
 from controller.metrics import Metrics
 from controller.notifications import Condition, Notification, ObjectRef, SoftState
 from controller.p4rt import Fleet, FleetHandlers, Pipeline, SwitchTarget
-from controller.programming import Intent, MeteredReservation, node_mac, switch_entities
+from controller.probes import probe_forever
+from controller.programming import Intent, MeteredReservation, switch_entities
 from controller.readiness import disarm_liveness, replay_reset
 from controller.reconcile import Plan
 from controller.semantic import AuthDomain, AuthResult, expert_load_entry
@@ -49,7 +49,7 @@ from controller.targets import TargetError, TargetKind, build_pipeline, select_t
 from controller.te import AdmissionError, TeSolution, TrafficEngine
 from controller.te.paths import Arc, Pair, Path
 from controller.topology import Topology
-from controller.wire import EtherTypes, MetricKind, ObjectKind, Probe, StatusLevel, WireFormatError
+from controller.wire import MetricKind, ObjectKind, StatusLevel, WireFormatError
 
 LOG = logging.getLogger(__name__)
 
@@ -182,7 +182,10 @@ class ControllerService:
             asyncio.create_task(self.auditor.run(), name="audit"),
         ]
         if self.config.probes:
-            self._tasks.append(asyncio.create_task(self._probe_loop(), name="probes"))
+            prober = probe_forever(
+                self.topology, self.fleet, self.config.thresholds.probe_interval_s
+            )
+            self._tasks.append(asyncio.create_task(prober, name="probes"))
 
     async def stop(self) -> None:
         if self._retry is not None:
@@ -197,6 +200,10 @@ class ControllerService:
     async def wait_idle(self) -> None:
         """Until every recorded event has been solved and installed."""
         await self._idle.wait()
+
+    def now(self) -> float:
+        """The controller's wall clock (notifications, soft state, hold-downs)."""
+        return self._wall()
 
     def _targets_from_config(self) -> list[SwitchTarget]:
         return [
@@ -594,44 +601,6 @@ class ControllerService:
         for task, deadline in list(self._expiry.items()):
             if deadline is not None and deadline <= now:
                 await self.release(task, cause="expired")
-
-    async def _probe_loop(self) -> None:
-        """A probe on every link port of every ready switch each interval, on a fixed clock:
-        a round that runs late (a loaded machine) does not push the next one back, and the
-        switches are probed side by side, so no link waits for the others' packet-outs. Ticks
-        missed entirely are skipped, not sent in a burst."""
-        interval = self.config.thresholds.probe_interval_s
-        frames = {
-            name: bytes(
-                Ether(dst="ff:ff:ff:ff:ff:ff", src=node_mac(s.device_id), type=EtherTypes.PROBE)
-                / Probe(interval=round(interval * 1e6))
-            )
-            for name, s in self.topology.switches.items()
-        }
-        ports = {
-            name: [p for p, n in self.topology.port_map(name).items() if n.link is not None]
-            for name in self.topology.switches
-        }
-        loop = asyncio.get_running_loop()
-        tick = loop.time()
-        while True:
-            tick = max(tick + interval, loop.time())
-            await asyncio.sleep(tick - loop.time())
-            await asyncio.gather(
-                *(
-                    self._probe(name, frames[name], ports[name])
-                    for name in ports
-                    if self.fleet.ready(name)
-                )
-            )
-
-    async def _probe(self, switch: str, frame: bytes, ports: list[int]) -> None:
-        for port in ports:
-            try:
-                await self.fleet.packet_out(switch, frame, egress_port=port, _pad=0)
-            except Exception:
-                LOG.debug("probe to %s:%d failed", switch, port, exc_info=True)
-                return
 
     # -- operator actions (the API) ----------------------------------------------------------
 

@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from controller.api import start_api
 from controller.cli import app
-from tests.controller.service_fixtures import running_service
+from controller.reconcile import entity_key
+from controller.wire import FnType
+from tests.controller.service_fixtures import fn_frame, running_service
 
 
 async def _cli(base: str, *args: str) -> tuple[int, str]:
@@ -73,6 +75,42 @@ async def test_api_and_cli_drive_the_controller(tmp_path: Path) -> None:
             assert code == 0 and "42" in out
             code, out = await _cli(base, "paths", "he1", "nowhere")
             assert code == 1 and "unknown switch or host 'nowhere'" in out
+        finally:
+            await runner.cleanup()
+
+
+async def test_audit_and_hold_downs_through_the_api_and_cli(tmp_path: Path) -> None:
+    async with running_service(tmp_path) as run:
+        service, fake = run.service, run.fakes["e1"]
+        runner = await start_api(service, "127.0.0.1", 0)
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            await service.wait_idle()
+            lost = next(iter(fake.stored("action_profile_group")))
+            del fake.entities[entity_key(lost)]
+            code, out = await _cli(base, "--json", "audit")
+            assert code == 0, out
+            report = json.loads(out)
+            assert report["e1"] == {
+                "missing": 1,
+                "changed": 0,
+                "unexpected": 0,
+                "subscriptions": 0,
+                "repaired": 1,
+            }
+            assert all(report[n]["repaired"] == 0 for n in report if n != "e1")
+            assert entity_key(lost) in fake.entities
+
+            # c1 (device 2) reports the e1 uplink's port dead, then recovered: held down.
+            await service.handle_frame("e1", fn_frame(FnType.FAILURE_DETECTED, 2, 1, 1))
+            await service.handle_frame("e1", fn_frame(FnType.FAILURE_RECOVERED, 2, 1, 2))
+            code, out = await _cli(base, "--json", "status")
+            status = json.loads(out)
+            assert list(status["held_down"]) == ["e1:1-c1:1"]
+            assert 0 < status["held_down"]["e1:1-c1:1"] <= 1.0
+            assert status["audit"] == {"interval_s": 30.0, "rounds": 1, "drift_found": 1}
+            code, out = await _cli(base, "status")
+            assert code == 0 and "held down: e1:1-c1:1" in out and "audit every 30 s" in out
         finally:
             await runner.cleanup()
 
