@@ -16,3 +16,4 @@ def test_example_config_loads_and_matches_its_topology() -> None:
     topology = Topology.load(config.topology)
     config.check(topology)
     assert config.address_of("e1", topology.switches["e1"].device_id) == "127.0.0.1:50001"
+    assert config.audit_interval_s == 30.0 and config.damping.hold_down_s == 1.0
