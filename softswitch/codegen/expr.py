@@ -7,6 +7,7 @@ generated header/struct classes; width semantics are made explicit with masks
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from softswitch.codegen.values import CodegenError, TypeLayouts, field_attr, is_aggregate, strip
@@ -47,6 +48,10 @@ def normalize_int(value: int, t: T.P4Type) -> int:
     return value
 
 
+# A Python source that is a local name or an int literal: nothing to evaluate first.
+_SIMPLE_SOURCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|-?(0x[0-9a-f]+|[0-9]+)")
+
+
 class ExprCompiler:
     """Compiles expressions in one scope (a parser state, action, function or control body).
 
@@ -61,6 +66,9 @@ class ExprCompiler:
         self.pre: list[str] = []
         self.calls: CallCompiler  # set by the owner once both exist
         self._tmp = 0
+        # Run-time stack indices of an l-value already evaluated into a temporary
+        # (``pin_indices``), by ``id`` of the index expression.
+        self._pinned: dict[int, str] = {}
 
     def temp(self, hint: str = "t") -> str:
         self._tmp += 1
@@ -204,7 +212,8 @@ class ExprCompiler:
                 if not 0 <= idx < base_t.size:
                     raise CodegenError(f"{where(e)}: index {idx} out of bounds")
                 return f"{base}.elems[{idx}]"
-            return f"checked_index({base}, {self.expr(e.index)})"
+            index = self._pinned.get(id(e.index)) or self.expr(e.index)
+            return f"checked_index({base}, {index})"
         return f"{base}[{self.expr(e.index)}]"
 
     def _Slice(self, e: ast.Slice) -> str:
@@ -393,6 +402,11 @@ class ExprCompiler:
     def assign(self, lhs: ast.Expression, value_src: str) -> list[str]:
         """Statements storing ``value_src`` (already a fresh value) into the l-value ``lhs``."""
         if isinstance(lhs, ast.Slice):
+            if not _SIMPLE_SOURCE.fullmatch(value_src):
+                # The value first (its calls may change the sliced field or a stack index),
+                # then the read-modify-write of the field.
+                tmp = self.temp("s")
+                return [f"{tmp} = {value_src}", *self.assign(lhs, tmp)]
             hi, lo = self._bounds(lhs)
             width = hi - lo + 1
             base_t = strip(lhs.expr.type)
@@ -432,6 +446,27 @@ class ExprCompiler:
         if not siblings:
             return []
         return [f"if {union}.{field_attr(member.name)}._v:", *siblings]
+
+    def pin_indices(self, lhs: ast.Expression) -> list[ast.Expression]:
+        """Evaluate the run-time stack indices inside the l-value ``lhs`` now, into
+        temporaries (statements go to ``pre``): P4 evaluates an assignment's left side
+        before its right side, whose calls may change what an index reads. Returns the
+        pinned index expressions, for ``unpin``."""
+        indices: list[ast.Expression] = []
+        e = lhs
+        while isinstance(e, ast.Member | ast.Slice | ast.ArrayIndex):
+            if isinstance(e, ast.ArrayIndex) and e.index.const_value is None:
+                indices.append(e.index)
+            e = e.expr
+        for index in reversed(indices):  # left to right, as written
+            tmp = self.temp("i")
+            self.pre.append(f"{tmp} = {self.expr(index)}")
+            self._pinned[id(index)] = tmp
+        return indices
+
+    def unpin(self, pinned: list[ast.Expression]) -> None:
+        for index in pinned:
+            del self._pinned[id(index)]
 
     def lvalue(self, e: ast.Expression) -> str:
         if isinstance(e, ast.PathExpr | ast.Member | ast.ArrayIndex):

@@ -60,12 +60,15 @@ class StmtCompiler:
         if isinstance(s, ast.ConstDecl):
             return []  # uses are folded or compiled from the declaration
         if isinstance(s, ast.AssignStmt):
+            pinned = self.ex.pin_indices(s.lhs)
             value = (
                 self.ex.value(s.rhs)
                 if not isinstance(s.rhs, ast.ListExpr | ast.StructExpr)
                 else self.ex._coerce(s.rhs, strip(s.lhs.type))
             )
-            return skip_on_bad_index(self._flush(self.ex.assign(s.lhs, value)))
+            lines = self._flush(self.ex.assign(s.lhs, value))
+            self.ex.unpin(pinned)
+            return skip_on_bad_index(lines)
         if isinstance(s, ast.CallStmt):
             return skip_on_bad_index(self._flush(self.calls.call_stmt(s.call)))
         if isinstance(s, ast.BlockStmt):
