@@ -302,9 +302,9 @@ class ExpressionParser:
                 width = self.parse_expression()
                 self.expect(")")
             else:
-                # p4c also takes an unparenthesized constant expression (``bit<W - 1>``):
-                # no comparisons, and a ``>>`` there closes two angle brackets.
-                width = self.parse_expression(_BINARY_PRECEDENCE[">"], angle_width=True)
+                # p4c also takes an unparenthesized constant expression (``bit<W - 1>``,
+                # ``bit<a < 3 ? 5 : 4>``): a ``>`` there closes the angle bracket.
+                width = self.parse_expression(angle_width=True)
             self.expect(">")
             if kind == "varbit":
                 return ast.VarbitTypeRef(width, src=token.src)
@@ -412,26 +412,23 @@ class ExpressionParser:
         self, min_precedence: int = 0, angle_width: bool = False
     ) -> ast.Expression:
         """An expression whose operators bind tighter than ``min_precedence``; with
-        ``angle_width`` (a type width between angle brackets) ``>>`` is never a shift."""
+        ``angle_width`` (a type width between angle brackets) ``>`` and ``>>`` end it."""
         left = self.parse_prefix()
         while True:
             token = self.tok
             kind = token.kind
+            if angle_width and kind in (">", ">="):
+                return left
             if kind == "?":
                 if min_precedence > _MUX_PRECEDENCE:
                     return left
                 self.advance()
-                then = self.parse_expression()
+                then = self.parse_expression(angle_width=angle_width)
                 self.expect(":")
-                otherwise = self.parse_expression(_MUX_PRECEDENCE)
+                otherwise = self.parse_expression(_MUX_PRECEDENCE, angle_width)
                 left = ast.Mux(left, then, otherwise, src=left.src)
                 continue
-            if (
-                kind == ">"
-                and not angle_width
-                and self.peek().kind == ">"
-                and self.peek().start == token.end
-            ):
+            if kind == ">" and self.peek().kind == ">" and self.peek().start == token.end:
                 kind = ">>"
             precedence = _BINARY_PRECEDENCE.get(kind)
             if precedence is None or precedence <= min_precedence:
@@ -439,7 +436,7 @@ class ExpressionParser:
             self.advance()
             if kind == ">>":
                 self.advance()
-            right = self.parse_expression(precedence)
+            right = self.parse_expression(precedence, angle_width)
             left = ast.Binary(ast.BinaryOp(kind), left, right, src=left.src)
 
     def parse_prefix(self) -> ast.Expression:

@@ -390,7 +390,14 @@ class CallChecker(ExprChecker):
             for arg, p in zip(bound, sig.params, strict=False):
                 if arg is None or p.direction is not ast.Direction.NONE:
                     continue
-                if not self.is_compile_time_known(arg):
+                # p4c's type inference counts a directionless parameter (an action's
+                # control-plane data included) as compile-time known (bitexpr1.p4).
+                known = self.is_compile_time_known(arg) or (
+                    isinstance(arg, ast.PathExpr)
+                    and isinstance(arg.decl, ast.Parameter)
+                    and arg.decl.direction is ast.Direction.NONE
+                )
+                if not known:
                     self.fail(arg, f"argument '{p.name}' of '{name}' must be compile-time known")
         result = subst(subst(sig.return_type, fresh), bindings)
         if contains_typevar(result) and self._has_free(result, free):
