@@ -426,10 +426,24 @@ class ExprCompiler:
                 if isinstance(lhs.expr, ast.Slice)
                 else [f"{target} = {new}"]
             )
+        if self._runtime_stack_element(lhs):
+            assert isinstance(lhs, ast.ArrayIndex)
+            stack = self.expr(lhs.expr)
+            index = self._pinned.get(id(lhs.index)) or self.expr(lhs.index)
+            return [f"{stack}.elems[checked_pos({stack}, {index})] = {value_src}"]
         lines = [f"{self.lvalue(lhs)} = {value_src}"]
         if isinstance(lhs, ast.Member):
             lines += self._union_member_assigned(lhs)
         return lines
+
+    @staticmethod
+    def _runtime_stack_element(e: ast.Expression) -> bool:
+        """``stack[i]`` as a whole with ``i`` known only at run time."""
+        return (
+            isinstance(e, ast.ArrayIndex)
+            and e.index.const_value is None
+            and isinstance(strip(e.expr.type), T.HeaderStackType)
+        )
 
     def _union_member_assigned(self, member: ast.Member) -> list[str]:
         """``u.h = e`` with ``e`` valid leaves ``u.h`` the union's only valid member (BMv2:

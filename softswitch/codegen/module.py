@@ -25,6 +25,7 @@ class GeneratedModule:
             "ExitSignal": rt.ExitSignal,
             "HeaderStack": rt.HeaderStack,
             "checked_index": rt.checked_index,
+            "checked_pos": rt.checked_pos,
             "StackIndexOutOfRange": rt.StackIndexOutOfRange,
             "LOOP_LIMIT": rt.LOOP_LIMIT,
             "LoopLimitExceeded": rt.LoopLimitExceeded,

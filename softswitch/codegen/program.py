@@ -277,9 +277,16 @@ class ProgramCompiler:
             "meta": self.layouts.class_of(self.meta_type),
             "sm": self.layouts.class_of(self.sm_type),
         }
-        env = self.module.compile(
+        filename = (
             f"<p4:{self.checked.program.files[0] if self.checked.program.files else 'program'}>"
         )
+        try:
+            env = self.module.compile(filename)
+        except SyntaxError as err:  # a code generator bug: report it, not a traceback
+            raise CodegenError(
+                f"{filename}: internal error, generated line {err.lineno} does not compile "
+                f"({err.msg}): {(err.text or '').strip()}"
+            ) from err
         r = self.result
         r.stages = {stage: env[fn] for stage, fn in stage_fns.items()}
         r.header_class = env[classes["hdr"]]

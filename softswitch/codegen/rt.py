@@ -94,9 +94,15 @@ def checked_index(stack: HeaderStack, index: int) -> Any:
     statement runs (an ``if`` takes its else branch). The generated code gets that by
     catching this exception around such statements.
     """
+    return stack.elems[checked_pos(stack, index)]
+
+
+def checked_pos(stack: HeaderStack, index: int) -> int:
+    """``index`` if it designates an element of ``stack`` (for ``stack[i] = h``), else
+    raises as ``checked_index`` does."""
     if not 0 <= index < stack.size:
         raise STACK_INDEX_OUT_OF_RANGE
-    return stack.elems[index]
+    return index
 
 
 def shl(value: int, amount: int, width: int) -> int:

@@ -13,7 +13,7 @@ from softswitch.frontend import types as T
 
 
 def uses_runtime_index(lines: list[str]) -> bool:
-    return any("checked_index(" in line for line in lines)
+    return any("checked_index(" in line or "checked_pos(" in line for line in lines)
 
 
 def skip_on_bad_index(lines: list[str]) -> list[str]:

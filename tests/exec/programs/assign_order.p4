@@ -40,6 +40,8 @@ control Ing(inout headers_t h, inout meta_t m, inout standard_metadata_t sm) {
         h.slots[h.sel.idx].v = bump(h.sel.idx);
         // A slice of an indexed field: the same index for the read and the write.
         h.slots[h.sel.idx].v[3:0] = bump(h.sel.idx)[3:0];
+        // A whole element at a run-time index (out of range: nothing happens).
+        h.slots[h.sel.idx - 3] = { 8w0x77 };
         sm.egress_spec = 1;
     }
 }
