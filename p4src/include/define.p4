@@ -4,8 +4,9 @@
  * Code points mirror the Python enums in controller/wire.py (single source of truth);
  * tests/test_wire.py fails if they disagree. Values that a deployment may change
  * (UDP ports, clone sessions, CPU port) are #defines that can be overridden with -D.
- * Architecture-specific types (PortId_t, ...) come from the per-architecture shim
- * (v1model/include/define_v1model.p4), which must be included first.
+ * Architecture-specific types (PortId_t, ...), meter colours and extern declarations come
+ * from the per-architecture shim (v1model/include/define_v1model.p4,
+ * tna/include/define_tna.p4), which must be included first.
  */
 #ifndef __FANTEL_DEFINE__
 #define __FANTEL_DEFINE__
@@ -31,6 +32,10 @@
 /* Clone session carrying a copy of each finished unicast (congestion) FN to the CPU port. */
 #ifndef FN_CPU_SESSION
 #define FN_CPU_SESSION 98
+#endif
+/* EWMA weight 2^-STATUS_EWMA_SHIFT of the newest window in the load estimate (status.p4). */
+#ifndef STATUS_EWMA_SHIFT
+#define STATUS_EWMA_SHIFT 2
 #endif
 /* Digest receiver id (v1model ignores it; P4Runtime identifies digests by type). */
 #ifndef DIGEST_RECEIVER
@@ -185,17 +190,7 @@ const bit<16> BTH_HDR_LEN  = 12;
 const bit<16> ICRC_LEN     = 4;
 const bit<16> QUANT_SAVED_PER_ELEM = 2;   /* FP32 -> BF16 */
 
-/* ---- v1model meter colours (execute_meter / direct_meter read) ----------------------- */
-const bit<2> METER_COLOR_GREEN  = 0;
-const bit<2> METER_COLOR_YELLOW = 1;
-const bit<2> METER_COLOR_RED    = 2;
-
-/* ---- BMv2 simple_switch instance types (docs/simple_switch.md) ------------------------ */
-const bit<32> PKT_INSTANCE_TYPE_NORMAL        = 0;
-const bit<32> PKT_INSTANCE_TYPE_INGRESS_CLONE = 1;
-const bit<32> PKT_INSTANCE_TYPE_EGRESS_CLONE  = 2;
-
-/* ---- clone field lists (@field_list ids) --------------------------------------------- */
+/* ---- clone field lists (@field_list ids; v1model reads them, other targets ignore them) -- */
 #define FL_FN 1
 
 #endif  /* __FANTEL_DEFINE__ */

@@ -177,6 +177,8 @@ header probe_h {
     bit<16>     interval;
 }
 
+/* In wire order: deparsers emit the whole struct. packet_out is never valid by then
+   (PacketIoIngress and NotifyEgress remove it). */
 struct headers_t {
     packet_out_h    packet_out;
     packet_in_h     packet_in;
@@ -277,6 +279,14 @@ struct local_md_t {
     bool          fn_cloned;        /* one clone per packet: later generators defer */
     bool          sem_trusted;      /* false after a downgraded SEM authentication failure */
     bit<16>       quant_elems;      /* payload elements in sem_elems (parser) */
+}
+
+/* A next hop as next_hop_groups gives it; Forwarding pins it per flowlet. */
+struct flowlet_hop_t {
+    PortId_t    port;
+    mac_addr_t  smac;
+    mac_addr_t  dmac;
+    watch_id_t  watch_id;
 }
 
 /* Digest raised on a utilization level change (status.p4). */

@@ -1,9 +1,12 @@
 /*
- * fantel parser, checksum controls and deparser (v1model signatures; the TNA top file wraps
- * FantelParser's states the same way).
+ * fantel header parser and emitter, shared by the architectures: each architecture's parser
+ * (v1model/include/glue.p4, tna/fantel_tna.p4) extracts its own metadata first and then
+ * applies FantelHeaderParser as a sub-parser. Deparsers emit headers_t as a whole: its fields
+ * are in wire order (headers.p4).
  *
  * Malformed fantel headers raise parser errors with verify(); BMv2 then hands the packet to
- * ingress with standard_metadata.parser_error set, and Filtering drops and counts it.
+ * ingress with standard_metadata.parser_error set (fantel_intr_md_t.parser_error), and
+ * Filtering drops and counts it.
  */
 #ifndef __FANTEL_PARSER__
 #define __FANTEL_PARSER__
@@ -17,15 +20,15 @@ error {
     FnBadParams
 }
 
-parser FantelParser(packet_in packet,
-                    out headers_t hdr,
-                    inout local_md_t md,
-                    inout standard_metadata_t standard_md) {
+parser FantelHeaderParser(packet_in packet,
+                          inout headers_t hdr,   /* the caller's out headers, all invalid */
+                          inout local_md_t md,
+                          in PortId_t ingress_port) {
     bit<16> elems_left = 0;
 
     state start {
         md.quant_elems = 0;
-        transition select(standard_md.ingress_port) {
+        transition select(ingress_port) {
             CPU_PORT: parse_packet_out;
             default: parse_ethernet;
         }
@@ -189,47 +192,6 @@ parser FantelParser(packet_in packet,
     state parse_fn_path {
         packet.extract(hdr.fn_path);
         transition accept;
-    }
-}
-
-control FantelVerifyChecksum(inout headers_t hdr, inout local_md_t md) {
-    apply {
-        verify_checksum(hdr.ipv4.isValid(),
-            { hdr.ipv4.version, hdr.ipv4.ihl, hdr.ipv4.dscp, hdr.ipv4.ecn,
-              hdr.ipv4.total_len, hdr.ipv4.identification, hdr.ipv4.flags,
-              hdr.ipv4.frag_offset, hdr.ipv4.ttl, hdr.ipv4.protocol,
-              hdr.ipv4.src_addr, hdr.ipv4.dst_addr },
-            hdr.ipv4.hdr_checksum, HashAlgorithm.csum16);
-    }
-}
-
-control FantelComputeChecksum(inout headers_t hdr, inout local_md_t md) {
-    apply {
-        update_checksum(hdr.ipv4.isValid(),
-            { hdr.ipv4.version, hdr.ipv4.ihl, hdr.ipv4.dscp, hdr.ipv4.ecn,
-              hdr.ipv4.total_len, hdr.ipv4.identification, hdr.ipv4.flags,
-              hdr.ipv4.frag_offset, hdr.ipv4.ttl, hdr.ipv4.protocol,
-              hdr.ipv4.src_addr, hdr.ipv4.dst_addr },
-            hdr.ipv4.hdr_checksum, HashAlgorithm.csum16);
-    }
-}
-
-control FantelDeparser(packet_out packet, in headers_t hdr) {
-    apply {
-        packet.emit(hdr.packet_in);
-        packet.emit(hdr.ethernet);
-        packet.emit(hdr.probe);
-        packet.emit(hdr.ipv4);
-        packet.emit(hdr.udp);
-        packet.emit(hdr.sem);
-        packet.emit(hdr.sem_moe);
-        packet.emit(hdr.bth);
-        packet.emit(hdr.sem_elems);
-        packet.emit(hdr.sem_bf16);
-        packet.emit(hdr.fn);
-        packet.emit(hdr.fn_five_tuple);
-        packet.emit(hdr.fn_qp);
-        packet.emit(hdr.fn_path);
     }
 }
 

@@ -15,15 +15,16 @@
 
 control Auth(inout headers_t hdr,
              inout local_md_t md,
-             inout standard_metadata_t standard_md) {
+             inout fantel_intr_md_t intr) {
 
     HalfSipHash64() halfsiphash;
     SemTagMessage() sem_message;
     FnTagMessage() fn_message;
+    AuthDigest() auth_digest;   /* arch_semantic.p4 */
 
-    counter(AUTH_COUNTER_SIZE, CounterType.packets) auth_counter;
-    direct_counter(CounterType.packets) auth_policy_counter;
-    direct_counter(CounterType.packets) auth_keys_counter;
+    PACKET_COUNTER(AUTH_COUNTER_SIZE) auth_counter;
+    DIRECT_PACKET_COUNTER auth_policy_counter;
+    DIRECT_PACKET_COUNTER auth_keys_counter;
 
     sip_msg_t msg;
     bit<8> domain = 0;
@@ -114,9 +115,9 @@ control Auth(inout headers_t hdr,
         if (result == AUTH_RESULT_OK) {
             return;
         }
-        digest<auth_digest_t>(DIGEST_RECEIVER, {
-            md.fn.node_id, standard_md.ingress_port, domain, result, tenant, key_id, subject,
-            md.lkp.ipv4_src, md.lkp.now });
+        auth_digest_t report = { md.fn.node_id, intr.ingress_port, domain, result, tenant, key_id,
+                                 subject, md.lkp.ipv4_src, md.lkp.now };
+        auth_digest.apply(intr, report);
         if (domain == AUTH_DOMAIN_SEM && downgrade == 1) {
             /* Forwarded, but none of its claims count: best effort, no promotion, no steering. */
             md.sem_trusted = false;
@@ -125,7 +126,7 @@ control Auth(inout headers_t hdr,
             md.lkp.urgency = 0;
         } else {
             md.bypass = true;
-            mark_to_drop(standard_md);
+            intr.drop = true;
         }
     }
 }

@@ -14,19 +14,17 @@
 
 control Buffering(inout headers_t hdr,
                   inout local_md_t md,
-                  inout standard_metadata_t standard_md) {
+                  inout fantel_intr_md_t intr) {
 
-    register<timestamp_t>(BULK_FLOW_SLOTS) bulk_first_seen;
-    register<timestamp_t>(BULK_FLOW_SLOTS) bulk_last_seen;
+    BulkBurst() bulk_burst;   /* when the flow's current burst started (arch_semantic.p4) */
     /* Index 0: packets buffered (bulk queue), 1: packets promoted. */
-    counter(2, CounterType.packets_and_bytes) buffering_counter;
-    direct_counter(CounterType.packets) buffer_policy_counter;
+    PACKET_BYTE_COUNTER(2) buffering_counter;
+    DIRECT_PACKET_COUNTER buffer_policy_counter;
 
     QueuePriority_t bulk = 0;
     QueuePriority_t promoted = 0;
     timestamp_t idle_gap = 0;
     timestamp_t first_seen = 0;
-    timestamp_t last_seen = 0;
 
     action set_bulk_class(QueuePriority_t bulk_priority, QueuePriority_t promoted_priority,
                           bit<32> idle_gap_us) {
@@ -54,21 +52,15 @@ control Buffering(inout headers_t hdr,
         if (!buffer_policy.apply().hit) {
             return;
         }
-        bit<32> slot = md.lkp.flow_hash & (BULK_FLOW_SLOTS - 1);
-        bulk_first_seen.read(first_seen, slot);
-        bulk_last_seen.read(last_seen, slot);
-        if (md.lkp.now - last_seen > idle_gap) {   /* also true for a never-seen slot */
-            first_seen = md.lkp.now;
-            bulk_first_seen.write(slot, first_seen);
-        }
-        bulk_last_seen.write(slot, md.lkp.now);
+        bulk_burst.apply(md.lkp.flow_hash & (BULK_FLOW_SLOTS - 1), md.lkp.now, idle_gap,
+                         first_seen);
         timestamp_t budget = (timestamp_t)hdr.sem.max_delay << 10;
         if (md.lkp.now - first_seen > budget || hdr.sem.flag_promoted == 1) {
-            standard_md.priority = promoted;
+            intr.priority = promoted;
             hdr.sem.flag_promoted = 1;
             buffering_counter.count(1);
         } else {
-            standard_md.priority = bulk;
+            intr.priority = bulk;
             buffering_counter.count(0);
         }
     }

@@ -18,26 +18,22 @@
 
 control Congestion(inout headers_t hdr,
                    inout local_md_t md,
-                   inout standard_metadata_t standard_md) {
+                   inout fantel_intr_md_t intr) {
 
-    /* 1 while (egress port, class) is congested; index port * TCLASS_COUNT + class. */
-    register<bit<1>>(CONGESTION_STATE_SLOTS) congested;
-    /* Time of the last FN sent for a flow; index flow hash modulo FN_RATE_SLOTS. */
-    register<timestamp_t>(FN_RATE_SLOTS) last_fn_time;
-    /* Sequence of this switch's congestion FNs (one per FN, the controller's copy shares it). */
-    register<bit<32>>(1) sender_fn_sequence;
-    counter(1, CounterType.packets) ecn_marked_counter;
-    counter(256, CounterType.packets) fn_generated_counter;   /* index: FN type */
-    counter(1, CounterType.packets) fn_rate_limited_counter;
-    direct_counter(CounterType.packets) congestion_thresholds_counter;
+    /* Congestion state per (egress port, class), per-flow FN rate limit, and the sequence of
+       this switch's congestion FNs (arch_congestion.p4). */
+    CongestionState() congestion_state;
+    FnRateLimit() fn_rate_limit;
+    CongestionFnSequence() sender_fn_sequence;
+    PACKET_COUNTER(1) ecn_marked_counter;
+    PACKET_COUNTER(256) fn_generated_counter;   /* index: FN type */
+    PACKET_COUNTER(1) fn_rate_limited_counter;
+    DIRECT_PACKET_COUNTER congestion_thresholds_counter;
 
     bit<19> qdepth_high = 0;
     bit<19> qdepth_low = 0;
     bit<32> sojourn_high = 0;
     bit<32> sojourn_low = 0;
-    bit<1> was_congested = 0;
-    timestamp_t last_sent = 0;
-    bit<32> sequence = 0;
 
     action set_thresholds(bit<19> qdepth_hi, bit<19> qdepth_lo,
                           bit<32> sojourn_hi_us, bit<32> sojourn_lo_us) {
@@ -51,7 +47,7 @@ control Congestion(inout headers_t hdr,
     @name("congestion_thresholds")
     table congestion_thresholds {
         key = {
-            standard_md.egress_port: exact @name("egress_port");
+            intr.egress_port: exact @name("egress_port");
             md.lkp.tclass: ternary @name("tclass");
         }
         actions = { set_thresholds; }
@@ -63,8 +59,8 @@ control Congestion(inout headers_t hdr,
         if (!hdr.ipv4.isValid() || !congestion_thresholds.apply().hit) {
             return;
         }
-        bool above = standard_md.deq_qdepth >= qdepth_high
-                     || standard_md.deq_timedelta >= sojourn_high;
+        bool above = intr.deq_qdepth >= qdepth_high
+                     || intr.deq_timedelta >= sojourn_high;
         if (above && (hdr.ipv4.ecn == ECN_ECT0 || hdr.ipv4.ecn == ECN_ECT1)) {
             hdr.ipv4.ecn = ECN_CE;
             ecn_marked_counter.count(0);
@@ -73,46 +69,42 @@ control Congestion(inout headers_t hdr,
         if (!hdr.bth.isValid()) {
             return;
         }
-        bit<32> state_slot = ((bit<32>)standard_md.egress_port * TCLASS_COUNT
+        bit<32> state_slot = ((bit<32>)intr.egress_port * TCLASS_COUNT
                               + (bit<32>)md.lkp.tclass) & (CONGESTION_STATE_SLOTS - 1);
-        congested.read(was_congested, state_slot);
-        bool below = standard_md.deq_qdepth < qdepth_low
-                     && standard_md.deq_timedelta < sojourn_low;
+        bool below = intr.deq_qdepth < qdepth_low
+                     && intr.deq_timedelta < sojourn_low;
+        bool cleared;
+        congestion_state.apply(state_slot, above, below, cleared);
         bit<8> fn_type = 0;
         if (above) {
             fn_type = FN_TYPE_CONGESTION_DETECTED;
-            congested.write(state_slot, 1);
-        } else if (below && was_congested == 1) {
+        } else if (cleared) {
             fn_type = FN_TYPE_CONGESTION_CLEARED;
-            congested.write(state_slot, 0);
         }
         if (fn_type == 0) {
             return;
         }
-        bit<32> rate_slot = md.lkp.flow_hash & (FN_RATE_SLOTS - 1);
-        last_fn_time.read(last_sent, rate_slot);
         /* A CLEARED always goes out: it ends the sender's soft state early. */
-        if (fn_type == FN_TYPE_CONGESTION_DETECTED && last_sent != 0
-                && standard_md.egress_global_timestamp - last_sent < md.cfg.fn_min_interval) {
+        bool limited;
+        fn_rate_limit.apply(md.lkp.flow_hash & (FN_RATE_SLOTS - 1), intr.egress_ts,
+                            md.cfg.fn_min_interval, fn_type == FN_TYPE_CONGESTION_DETECTED,
+                            limited);
+        if (limited) {
             fn_rate_limited_counter.count(0);
             return;
         }
-        last_fn_time.write(rate_slot, standard_md.egress_global_timestamp);
         fn_generated_counter.count((bit<32>)fn_type);
-        sender_fn_sequence.read(sequence, 0);
-        sequence = sequence + 1;
-        sender_fn_sequence.write(0, sequence);
-        md.fn.sequence = sequence;
+        sender_fn_sequence.apply(0, md.fn.sequence);
 
         md.fn.fn_type = fn_type;
         md.fn.object_kind = FN_OBJ_PORT;
-        md.fn.object_id = (md.fn.node_id << 16) | (bit<32>)standard_md.egress_port;
-        if (standard_md.deq_qdepth >= qdepth_high || fn_type == FN_TYPE_CONGESTION_CLEARED) {
+        md.fn.object_id = (md.fn.node_id << 16) | (bit<32>)intr.egress_port;
+        if (intr.deq_qdepth >= qdepth_high || fn_type == FN_TYPE_CONGESTION_CLEARED) {
             md.fn.metric_kind = FN_METRIC_QUEUE_DEPTH;
-            md.fn.metric_value = (bit<32>)standard_md.deq_qdepth;
+            md.fn.metric_value = (bit<32>)intr.deq_qdepth;
         } else {
             md.fn.metric_kind = FN_METRIC_SOJOURN_TIME;
-            md.fn.metric_value = standard_md.deq_timedelta;
+            md.fn.metric_value = intr.deq_timedelta;
         }
         md.fn.hop_limit = 1;
         md.fn.lifetime = 0;
@@ -130,8 +122,8 @@ control Congestion(inout headers_t hdr,
         md.fn.flow_proto = md.lkp.ip_proto;
         md.fn.flow_qp = md.lkp.dest_qp;
         md.fn.relay = 0;
-        clone_preserving_field_list(CloneType.E2E,
-            (bit<32>)FN_PORT_SESSION_BASE + (bit<32>)standard_md.ingress_port, FL_FN);
+        intr.clone = true;
+        intr.clone_session = FN_PORT_SESSION_BASE + (bit<16>)intr.ingress_port;
     }
 }
 

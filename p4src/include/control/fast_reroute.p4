@@ -20,30 +20,25 @@
 
 control FastReroute(inout headers_t hdr,
                     inout local_md_t md,
-                    inout standard_metadata_t standard_md) {
+                    inout fantel_intr_md_t intr) {
 
-    register<timestamp_t>(PORT_COUNT) probe_last_rx;
-    register<bit<32>>(PORT_COUNT) probe_tx_seq;
-    /* Time FAILURE_DETECTED was last flooded for the port; 0 = not reported (alive). */
-    register<timestamp_t>(PORT_COUNT) port_reported_failed;
-    register<timestamp_t>(WATCH_SLOTS) remote_down_until;
-    /* Last sequence per (originator, object), at crc32(originator, object kind, object id)
-       mod FN_REPLAY_SLOTS (controller.programming.replay_slot computes the same index). */
-    register<bit<32>>(FN_REPLAY_SLOTS) fn_last_seq;
+    /* Per-port probe state, remote objects' failures, replay state (arch_fast_reroute.p4). */
+    ProbeTxSequence() probe_tx_seq;
+    ProbeLiveness() probe_liveness;
+    FailureReport() failure_report;
+    RemoteDown() remote_down;
+    FnReplayGuard() fn_replay_guard;
 
     /* Index: FN type. */
-    counter(256, CounterType.packets) fn_rx_counter;
-    counter(DROP_REASON_COUNT, CounterType.packets) fn_drop_counter;
-    direct_counter(CounterType.packets) liveness_config_counter;
-    direct_counter(CounterType.packets_and_bytes) backup_next_hops_counter;
-    direct_counter(CounterType.packets) remote_watch_counter;
+    PACKET_COUNTER(256) fn_rx_counter;
+    PACKET_COUNTER(DROP_REASON_COUNT) fn_drop_counter;
+    DIRECT_PACKET_COUNTER liveness_config_counter;
+    DIRECT_PACKET_BYTE_COUNTER backup_next_hops_counter;
+    DIRECT_PACKET_COUNTER remote_watch_counter;
 
     timestamp_t timeout = 0;
     timestamp_t last_rx = 0;
-    timestamp_t down_until = 0;
-    timestamp_t reported = 0;
     bit<32> seq = 0;
-    bit<32> replay_slot = 0;
     PortId_t check_port = 0;
     PortId_t failed_port = 0;
     watch_id_t watch_id = 0;
@@ -62,7 +57,7 @@ control FastReroute(inout headers_t hdr,
     }
 
     action set_backup_next_hop(PortId_t port, mac_addr_t smac, mac_addr_t dmac) {
-        standard_md.egress_spec = port;
+        intr.egress_spec = port;
         hdr.ethernet.src_addr = smac;
         hdr.ethernet.dst_addr = dmac;
         backup_next_hops_counter.count();
@@ -111,18 +106,21 @@ control FastReroute(inout headers_t hdr,
         md.fn.dst_mac = MAC_BROADCAST;
         md.fn.relay = 0;
         md.fn_cloned = true;
-        clone_preserving_field_list(CloneType.I2E, FN_FLOOD_SESSION, FL_FN);
+        intr.clone = true;
+        intr.clone_session = FN_FLOOD_SESSION;
     }
 
     apply {
         /* A probe still leaves by a dead port: hearing back is how the link recovers. */
         bool check = false;
-        if (hdr.probe.isValid() && standard_md.ingress_port == CPU_PORT) {
+        bool probe_heard = false;
+        bool remote_update = false;
+        watch_id_t remote_slot = md.watch_id;   /* the next hop's, or a received FN's object */
+        timestamp_t remote_until = 0;
+        if (hdr.probe.isValid() && intr.ingress_port == CPU_PORT) {
             /* Probe tx: stamp, and check the port it leaves by. */
-            check_port = standard_md.egress_spec;
-            probe_tx_seq.read(seq, (bit<32>)check_port);
-            seq = seq + 1;
-            probe_tx_seq.write((bit<32>)check_port, seq);
+            check_port = intr.egress_spec;
+            probe_tx_seq.apply((bit<32>)check_port, seq);
             hdr.probe.version = PROBE_VERSION;
             hdr.probe.kind = PROBE_KIND_HELLO;
             hdr.probe.tx_port = (bit<16>)check_port;
@@ -132,39 +130,29 @@ control FastReroute(inout headers_t hdr,
             check = true;
         } else if (hdr.probe.isValid() && md.to_local && !md.bypass) {
             /* Probe rx: the neighbour on this port is alive. */
-            probe_last_rx.write((bit<32>)standard_md.ingress_port, md.lkp.now);
-            port_reported_failed.read(reported, (bit<32>)standard_md.ingress_port);
-            if (reported != 0) {
-                port_reported_failed.write((bit<32>)standard_md.ingress_port, 0);
-                flood_fn(FN_TYPE_FAILURE_RECOVERED, (md.fn.node_id << 16) | (bit<32>)standard_md.ingress_port,
-                         FN_METRIC_NONE, 0, 0, standard_md.ingress_port);
-            }
-            mark_to_drop(standard_md);
+            check_port = intr.ingress_port;
+            probe_heard = true;
+            intr.drop = true;
         } else if (hdr.fn.isValid() && md.to_local && !md.bypass) {
             /* FN rx from a neighbour (Filtering already refused host ports). Replays are
                judged per (originator, object): an originator numbers all its events in one
                series, and its FNs about different objects reach us through different
-               neighbours, out of order (docs/wire-format.md 2.1). Sequences compare as
-               32-bit serial numbers (RFC 1982); 0 = nothing heard (the controller resets
-               cells when a switch (re)connects, docs/controller.md "Switch ready"). */
-            hash(replay_slot, HashAlgorithm.crc32, 32w0,
-                 { hdr.fn.originator, hdr.fn.object_kind, hdr.fn.object_id },
-                 (bit<32>)FN_REPLAY_SLOTS);
-            fn_last_seq.read(seq, replay_slot);
-            bit<32> ahead = hdr.fn.sequence - seq;
-            if (seq != 0 && (ahead == 0 || ahead >= 0x80000000)) {
+               neighbours, out of order (docs/wire-format.md 2.1). */
+            bool replay;
+            fn_replay_guard.apply(hdr.fn, replay);
+            if (replay) {
                 fn_drop_counter.count((bit<32>)DROP_REASON_FN_REPLAY);
-                mark_to_drop(standard_md);
+                intr.drop = true;
                 return;
             }
-            fn_last_seq.write(replay_slot, hdr.fn.sequence);
             fn_rx_counter.count((bit<32>)hdr.fn.fn_type);
             if (remote_watch.apply().hit) {
+                remote_slot = watch_id;
                 if (hdr.fn.fn_type == FN_TYPE_FAILURE_DETECTED) {
-                    remote_down_until.write((bit<32>)watch_id,
-                                            md.lkp.now + (timestamp_t)hdr.fn.lifetime * 1000);
+                    remote_update = true;
+                    remote_until = md.lkp.now + (timestamp_t)hdr.fn.lifetime * 1000;
                 } else if (hdr.fn.fn_type == FN_TYPE_FAILURE_RECOVERED) {
-                    remote_down_until.write((bit<32>)watch_id, 0);
+                    remote_update = true;
                 }
             }
             if ((hdr.fn.fn_type == FN_TYPE_FAILURE_DETECTED
@@ -177,7 +165,7 @@ control FastReroute(inout headers_t hdr,
                 md.fn.hop_limit = hdr.fn.hop_limit - 1;
                 md.fn.lifetime = hdr.fn.lifetime;
                 md.fn.params = 0;
-                md.fn.skip_port = standard_md.ingress_port;
+                md.fn.skip_port = intr.ingress_port;
                 md.fn.dst_addr = IPV4_LIMITED_BROADCAST;
                 md.fn.dst_mac = MAC_BROADCAST;
                 md.fn.relay = 1;
@@ -187,41 +175,44 @@ control FastReroute(inout headers_t hdr,
                 md.fn.relay_key_id = hdr.fn.key_id;
                 md.fn.relay_auth_tag = hdr.fn.auth_tag;
                 md.fn_cloned = true;
-                clone_preserving_field_list(CloneType.I2E, FN_FLOOD_SESSION, FL_FN);
+                intr.clone = true;
+                intr.clone_session = FN_FLOOD_SESSION;
             }
             /* The controller gets every neighbour FN as a packet-in. */
-            standard_md.egress_spec = CPU_PORT;
+            intr.egress_spec = CPU_PORT;
         } else if (md.has_next_hop) {
-            check_port = standard_md.egress_spec;
+            check_port = intr.egress_spec;
             check = true;
         }
 
-        if (!check) {
-            return;
-        }
+        /* Each register is reached once per packet: heard or checked, updated or read. */
         bool primary_dead = false;
-        if (liveness_config.apply().hit) {
-            probe_last_rx.read(last_rx, (bit<32>)check_port);
-            primary_dead = last_rx != 0 && md.lkp.now - last_rx > timeout;
+        bool armed = check && liveness_config.apply().hit;
+        if (probe_heard || armed) {
+            probe_liveness.apply(probe_heard, check_port, md.lkp.now, last_rx);
+            primary_dead = armed && last_rx != 0 && md.lkp.now - last_rx > timeout;
         }
         bool remote_dead = false;
-        if (md.has_next_hop && md.watch_id != 0) {
-            remote_down_until.read(down_until, (bit<32>)md.watch_id);
-            remote_dead = down_until > md.lkp.now;
+        bool watched = check && md.has_next_hop && md.watch_id != 0;
+        if (remote_update || watched) {
+            remote_down.apply(remote_update, remote_slot, remote_until, md.lkp.now,
+                              remote_dead);
         }
-        if (md.has_next_hop && (primary_dead || remote_dead)) {
+        if (check && md.has_next_hop && (primary_dead || remote_dead)) {
             failed_port = check_port;
             backup_next_hops.apply();
         }
-        if (primary_dead) {
-            port_reported_failed.read(reported, (bit<32>)check_port);
-            /* Refresh after half the lifetime (ms -> us: x 1000 / 2). */
-            if (reported == 0
-                    || md.lkp.now - reported >= (timestamp_t)md.cfg.fn_lifetime * 500) {
-                port_reported_failed.write((bit<32>)check_port, md.lkp.now);
-                flood_fn(FN_TYPE_FAILURE_DETECTED, (md.fn.node_id << 16) | (bit<32>)check_port,
-                         FN_METRIC_SILENCE_TIME, (bit<32>)(md.lkp.now - last_rx),
-                         md.cfg.fn_lifetime, check_port);
+        if (probe_heard || primary_dead) {
+            /* A dead port's report is refreshed after half the lifetime (ms -> us: x 500). */
+            bool announce;
+            failure_report.apply(probe_heard, check_port, md.lkp.now,
+                                 (timestamp_t)md.cfg.fn_lifetime * 500, announce);
+            bit<32> object_id = (md.fn.node_id << 16) | (bit<32>)check_port;
+            if (announce && probe_heard) {
+                flood_fn(FN_TYPE_FAILURE_RECOVERED, object_id, FN_METRIC_NONE, 0, 0, check_port);
+            } else if (announce) {
+                flood_fn(FN_TYPE_FAILURE_DETECTED, object_id, FN_METRIC_SILENCE_TIME,
+                         (bit<32>)(md.lkp.now - last_rx), md.cfg.fn_lifetime, check_port);
             }
         }
     }

@@ -7,11 +7,11 @@
 
 control Filtering(inout headers_t hdr,
                   inout local_md_t md,
-                  inout standard_metadata_t standard_md) {
+                  inout fantel_intr_md_t intr) {
 
     /* Index: drop_reason_t (DropReason in controller/wire.py). */
-    counter(DROP_REASON_COUNT, CounterType.packets_and_bytes) drop_counter;
-    direct_counter(CounterType.packets_and_bytes) port_type_counter;
+    PACKET_BYTE_COUNTER(DROP_REASON_COUNT) drop_counter;
+    DIRECT_PACKET_BYTE_COUNTER port_type_counter;
 
     action set_port_type(bit<2> port_type) {
         md.port_type = port_type;
@@ -26,7 +26,7 @@ control Filtering(inout headers_t hdr,
 
     @name("ingress_port_type")
     table ingress_port_type {
-        key = { standard_md.ingress_port: exact @name("ingress_port"); }
+        key = { intr.ingress_port: exact @name("ingress_port"); }
         actions = { set_port_type; @defaultonly unknown_port; }
         const default_action = unknown_port();
         counters = port_type_counter;
@@ -36,27 +36,27 @@ control Filtering(inout headers_t hdr,
     action drop_packet(drop_reason_t reason) {
         md.drop_reason = reason;
         md.bypass = true;
-        mark_to_drop(standard_md);
+        intr.drop = true;
     }
 
     apply {
         ingress_port_type.apply();
         if (!md.bypass) {
-            if (standard_md.checksum_error == 1) {
+            if (intr.checksum_error) {
                 drop_packet(DROP_REASON_IPV4_CHECKSUM);
-            } else if (standard_md.parser_error == error.SemBadVersion) {
+            } else if (intr.parser_error == error.SemBadVersion) {
                 drop_packet(DROP_REASON_SEM_BAD_VERSION);
-            } else if (standard_md.parser_error == error.SemBadClass) {
+            } else if (intr.parser_error == error.SemBadClass) {
                 drop_packet(DROP_REASON_SEM_BAD_CLASS);
-            } else if (standard_md.parser_error == error.SemBadMoeCount) {
+            } else if (intr.parser_error == error.SemBadMoeCount) {
                 drop_packet(DROP_REASON_SEM_BAD_MOE);
-            } else if (standard_md.parser_error == error.FnBadVersion) {
+            } else if (intr.parser_error == error.FnBadVersion) {
                 drop_packet(DROP_REASON_FN_BAD_VERSION);
-            } else if (standard_md.parser_error == error.FnBadType) {
+            } else if (intr.parser_error == error.FnBadType) {
                 drop_packet(DROP_REASON_FN_BAD_TYPE);
-            } else if (standard_md.parser_error == error.FnBadParams) {
+            } else if (intr.parser_error == error.FnBadParams) {
                 drop_packet(DROP_REASON_FN_BAD_PARAMS);
-            } else if (standard_md.parser_error != error.NoError) {
+            } else if (intr.parser_error != error.NoError) {
                 drop_packet(DROP_REASON_PARSER_OTHER);
             } else if (hdr.fn.isValid() && md.port_type != PORT_TYPE_INFRA) {
                 drop_packet(DROP_REASON_FN_FROM_HOST);

@@ -13,30 +13,17 @@
 
 control Forwarding(inout headers_t hdr,
                    inout local_md_t md,
-                   inout standard_metadata_t standard_md) {
+                   inout fantel_intr_md_t intr) {
 
-    /* Flowlet state, indexed by flow hash modulo FLOWLET_SLOTS. */
-    register<timestamp_t>(FLOWLET_SLOTS) flowlet_last_seen;
-    register<bit<16>>(FLOWLET_SLOTS) flowlet_ids;
-    /* The pinned hop of the current flowlet: {1 (valid), next id}, and what set_next_hop set. */
-    register<bit<17>>(FLOWLET_SLOTS) flowlet_pin_next;
-    register<PortId_t>(FLOWLET_SLOTS) flowlet_pin_port;
-    register<mac_addr_t>(FLOWLET_SLOTS) flowlet_pin_smac;
-    register<mac_addr_t>(FLOWLET_SLOTS) flowlet_pin_dmac;
-    register<watch_id_t>(FLOWLET_SLOTS) flowlet_pin_watch;
+    /* Flowlet state and the pinned hop of the current flowlet (arch_forwarding.p4). */
+    FlowletState() flowlet_state;
+    FlowletPin() flowlet_pin;
 
-    action_selector(HashAlgorithm.crc32, NEXT_HOP_SELECTOR_SIZE, NEXT_HOP_SELECTOR_WIDTH)
-        next_hop_selector;
-    direct_counter(CounterType.packets_and_bytes) ipv4_routes_counter;
-    direct_counter(CounterType.packets_and_bytes) next_hop_groups_counter;
+    CRC32_ACTION_SELECTOR(next_hop_selector, NEXT_HOP_SELECTOR_SIZE, NEXT_HOP_SELECTOR_WIDTH);
+    DIRECT_PACKET_BYTE_COUNTER ipv4_routes_counter;
+    DIRECT_PACKET_BYTE_COUNTER next_hop_groups_counter;
 
-    bit<32> flowlet_slot = 0;
-    timestamp_t flowlet_seen = 0;
-    bit<17> pinned_next = 0;
-    PortId_t pinned_port = 0;
-    mac_addr_t pinned_smac = 0;
-    mac_addr_t pinned_dmac = 0;
-    watch_id_t pinned_watch = 0;
+    flowlet_hop_t hop;
 
     action set_next_id(next_id_t next_id) {
         md.next_id = next_id;
@@ -44,12 +31,12 @@ control Forwarding(inout headers_t hdr,
     }
 
     action drop_route() {
-        mark_to_drop(standard_md);
+        intr.drop = true;
         ipv4_routes_counter.count();
     }
 
     action no_route() {
-        mark_to_drop(standard_md);
+        intr.drop = true;
         ipv4_routes_counter.count();
     }
 
@@ -62,18 +49,12 @@ control Forwarding(inout headers_t hdr,
         size = IPV4_ROUTE_TABLE_SIZE;
     }
 
-    action use_hop(PortId_t port, mac_addr_t smac, mac_addr_t dmac, watch_id_t watch_id) {
-        standard_md.egress_spec = port;
-        hdr.ethernet.src_addr = smac;
-        hdr.ethernet.dst_addr = dmac;
-        hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
-        md.watch_id = watch_id;
-        md.has_next_hop = true;
-    }
-
     /* watch_id names the remote object (link/node) whose failure FNs invalidate this hop. */
     action set_next_hop(PortId_t port, mac_addr_t smac, mac_addr_t dmac, watch_id_t watch_id) {
-        use_hop(port, smac, dmac, watch_id);
+        hop.port = port;
+        hop.smac = smac;
+        hop.dmac = dmac;
+        hop.watch_id = watch_id;
         next_hop_groups_counter.count();
     }
 
@@ -96,38 +77,39 @@ control Forwarding(inout headers_t hdr,
 
     apply {
         if (!hdr.ipv4.isValid()) {
-            mark_to_drop(standard_md);   /* fantel routes IPv4 only; nothing else leaves */
+            intr.drop = true;   /* fantel routes IPv4 only; nothing else leaves */
             return;
         }
         if (hdr.ipv4.ttl <= 1) {
-            mark_to_drop(standard_md);
+            intr.drop = true;
             return;
         }
-        flowlet_slot = md.lkp.flow_hash & (FLOWLET_SLOTS - 1);   /* FLOWLET_SLOTS: power of 2 */
-        flowlet_last_seen.read(flowlet_seen, flowlet_slot);
-        flowlet_ids.read(md.flowlet_id, flowlet_slot);
-        bool new_flowlet = md.lkp.now - flowlet_seen > md.cfg.flowlet_gap;
-        if (new_flowlet) {
-            md.flowlet_id = md.flowlet_id + 1;
-            flowlet_ids.write(flowlet_slot, md.flowlet_id);
-        }
-        flowlet_last_seen.write(flowlet_slot, md.lkp.now);
+        bit<32> flowlet_slot = md.lkp.flow_hash & (FLOWLET_SLOTS - 1);   /* power of 2 */
+        bool new_flowlet;
+        flowlet_state.apply(flowlet_slot, md.lkp.now, md.cfg.flowlet_gap,
+                            md.flowlet_id, new_flowlet);
         switch (ipv4_routes.apply().action_run) {
             set_next_id: {
-                flowlet_pin_next.read(pinned_next, flowlet_slot);
-                if (!new_flowlet && pinned_next == 1w1 ++ md.next_id) {
-                    /* Same flowlet, same route: the hop it started on, whatever the weights. */
-                    flowlet_pin_port.read(pinned_port, flowlet_slot);
-                    flowlet_pin_smac.read(pinned_smac, flowlet_slot);
-                    flowlet_pin_dmac.read(pinned_dmac, flowlet_slot);
-                    flowlet_pin_watch.read(pinned_watch, flowlet_slot);
-                    use_hop(pinned_port, pinned_smac, pinned_dmac, pinned_watch);
-                } else if (next_hop_groups.apply().hit) {
-                    flowlet_pin_next.write(flowlet_slot, 1w1 ++ md.next_id);
-                    flowlet_pin_port.write(flowlet_slot, standard_md.egress_spec);
-                    flowlet_pin_smac.write(flowlet_slot, hdr.ethernet.src_addr);
-                    flowlet_pin_dmac.write(flowlet_slot, hdr.ethernet.dst_addr);
-                    flowlet_pin_watch.write(flowlet_slot, md.watch_id);
+                /* Same flowlet, same route: the hop it started on, whatever the weights now;
+                   otherwise the group picks one and the flowlet is pinned to it. */
+                bool pinned;
+                flowlet_pin.apply(false, flowlet_slot, 1w1 ++ md.next_id, !new_flowlet,
+                                  hop, pinned);
+                bool selected = false;
+                if (!pinned) {
+                    selected = next_hop_groups.apply().hit;
+                    if (selected) {
+                        flowlet_pin.apply(true, flowlet_slot, 1w1 ++ md.next_id, false,
+                                          hop, pinned);
+                    }
+                }
+                if (pinned || selected) {
+                    intr.egress_spec = hop.port;
+                    hdr.ethernet.src_addr = hop.smac;
+                    hdr.ethernet.dst_addr = hop.dmac;
+                    hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
+                    md.watch_id = hop.watch_id;
+                    md.has_next_hop = true;
                 }
             }
         }

@@ -4,7 +4,9 @@
 
 control LookupMdInit(inout headers_t hdr,
                      inout local_md_t md,
-                     inout standard_metadata_t standard_md) {
+                     inout fantel_intr_md_t intr) {
+
+    FlowHash() flow_hash;
 
     /* Default action only: the controller sets it with MODIFY of the default entry. */
     action set_switch_config(node_id_t node_id, ipv4_addr_t node_ip, mac_addr_t node_mac,
@@ -31,7 +33,7 @@ control LookupMdInit(inout headers_t hdr,
     }
 
     apply {
-        md.lkp.now = standard_md.ingress_global_timestamp;
+        md.lkp.now = intr.ingress_ts;
         md.bypass = false;
         md.to_local = hdr.probe.isValid()
                       || (hdr.fn.isValid() && hdr.ipv4.dst_addr == IPV4_LIMITED_BROADCAST);
@@ -76,10 +78,8 @@ control LookupMdInit(inout headers_t hdr,
         if (md.lkp.l4_dport == UDP_PORT_SEM) {
             md.lkp.l4_dport = UDP_PORT_ROCEV2;
         }
-        hash(md.lkp.flow_hash, HashAlgorithm.crc32, 32w0,
-             { md.lkp.ipv4_src, md.lkp.ipv4_dst, md.lkp.ip_proto,
-               md.lkp.l4_sport, md.lkp.l4_dport },
-             32w0xffffffff);
+        flow_hash.apply(md.lkp.ipv4_src, md.lkp.ipv4_dst, md.lkp.ip_proto,
+                        md.lkp.l4_sport, md.lkp.l4_dport, md.lkp.flow_hash);
         switch_config.apply();
     }
 }

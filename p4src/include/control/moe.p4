@@ -20,8 +20,7 @@
 /* Consider candidate slot i: eligible and strictly less loaded than the best so far. */
 #define MOE_CONSIDER(i)                                                               \
     if (hdr.sem_moe.cand_count > i) {                                                 \
-        expert_enabled.read(enabled, (bit<32>)(hdr.sem_moe.expert##i & (EXPERT_SLOTS - 1))); \
-        expert_load.read(load, (bit<32>)(hdr.sem_moe.expert##i & (EXPERT_SLOTS - 1)));      \
+        expert_state.apply(false, hdr.sem_moe.expert##i, 0, enabled, load);             \
         if (enabled == 1 && (!found || load < best_load)) {                           \
             found = true;                                                             \
             best_load = load;                                                         \
@@ -31,14 +30,14 @@
 
 control MoeSelect(inout headers_t hdr,
                   inout local_md_t md,
-                  inout standard_metadata_t standard_md) {
+                  inout fantel_intr_md_t intr) {
 
-    register<bit<32>>(EXPERT_SLOTS) expert_load;
-    register<bit<1>>(EXPERT_SLOTS) expert_enabled;
+    /* expert_load and expert_enabled per expert id (arch_semantic.p4). */
+    ExpertState() expert_state;
     /* Index 0: token placed, 1: placed on a lower-ranked candidate, 2: no eligible candidate,
        3: winner without endpoint. */
-    counter(4, CounterType.packets) moe_counter;
-    direct_counter(CounterType.packets) expert_endpoints_counter;
+    PACKET_COUNTER(4) moe_counter;
+    DIRECT_PACKET_COUNTER expert_endpoints_counter;
 
     bit<1> enabled = 0;
     bit<32> load = 0;
@@ -76,7 +75,7 @@ control MoeSelect(inout headers_t hdr,
             moe_counter.count(3);
             return;
         }
-        expert_load.write((bit<32>)(best & (EXPERT_SLOTS - 1)), best_load + MOE_LOAD_PER_TOKEN);
+        expert_state.apply(true, best, best_load + MOE_LOAD_PER_TOKEN, enabled, load);
         moe_counter.count(0);
         if (best != hdr.sem_moe.expert0) {
             moe_counter.count(1);

@@ -17,24 +17,22 @@
 /* Last in ingress: numbers the FN clone this packet carries, if ingress originated one. BMv2
    copies the preserved field list at the end of ingress, so the number reaches every replica. */
 control NotifyIngress(inout local_md_t md) {
-    register<bit<32>>(1) fn_sequence;
+    NotifyFnSequence() fn_sequence;   /* arch_notify.p4 */
 
     apply {
         if (md.fn_cloned && md.fn.relay == 0) {
-            fn_sequence.read(md.fn.sequence, 0);
-            md.fn.sequence = md.fn.sequence + 1;
-            fn_sequence.write(0, md.fn.sequence);
+            fn_sequence.apply(0, md.fn.sequence);
         }
     }
 }
 
 control NotifyEgress(inout headers_t hdr,
                      inout local_md_t md,
-                     inout standard_metadata_t standard_md) {
+                     inout fantel_intr_md_t intr) {
 
     HalfSipHash64() halfsiphash;
     FnTagMessage() fn_message;
-    counter(256, CounterType.packets_and_bytes) fn_tx_counter;   /* index: FN type */
+    PACKET_BYTE_COUNTER(256) fn_tx_counter;   /* index: FN type */
 
     bit<16> fn_len = FN_FIXED_LEN;
     bit<8> signing_key_id = 0;
@@ -59,13 +57,14 @@ control NotifyEgress(inout headers_t hdr,
 
     apply {
         if (md.fn.cpu_copy == 1) {
-            truncate((bit<32>)(PACKET_IN_LEN + ETH_HDR_LEN + hdr.ipv4.total_len));
+            intr.truncate_len = (bit<32>)(PACKET_IN_LEN + ETH_HDR_LEN + hdr.ipv4.total_len);
             return;
         }
-        if (standard_md.egress_port == md.fn.skip_port) {
-            mark_to_drop(standard_md);   /* a flood copy never goes back where the news came from */
+        if (intr.egress_port == md.fn.skip_port) {
+            intr.drop = true;   /* a flood copy never goes back where the news came from */
             return;
         }
+        hdr.packet_out.setInvalid();   /* an I2E copy of a packet-out probe still has it */
         hdr.probe.setInvalid();
         hdr.sem.setInvalid();
         hdr.sem_moe.setInvalid();
@@ -86,7 +85,7 @@ control NotifyEgress(inout headers_t hdr,
         hdr.fn.params = md.fn.params;
         hdr.fn.originator = md.fn.node_id;
         hdr.fn.sequence = md.fn.sequence;
-        hdr.fn.timestamp = standard_md.egress_global_timestamp;
+        hdr.fn.timestamp = intr.egress_ts;
         if (md.fn.relay == 1) {
             hdr.fn.originator = md.fn.relay_originator;
             hdr.fn.timestamp = md.fn.relay_timestamp;
@@ -156,10 +155,11 @@ control NotifyEgress(inout headers_t hdr,
             }
         }
         fn_tx_counter.count((bit<32>)md.fn.fn_type);
-        truncate((bit<32>)(ETH_HDR_LEN + hdr.ipv4.total_len));
+        intr.truncate_len = (bit<32>)(ETH_HDR_LEN + hdr.ipv4.total_len);
         if (md.fn.relay == 0 && md.fn.dst_addr != IPV4_LIMITED_BROADCAST) {
             md.fn.cpu_copy = 1;
-            clone_preserving_field_list(CloneType.E2E, FN_CPU_SESSION, FL_FN);
+            intr.clone = true;
+            intr.clone_session = FN_CPU_SESSION;
         }
     }
 }

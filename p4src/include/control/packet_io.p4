@@ -4,13 +4,13 @@
 
 control PacketIoIngress(inout headers_t hdr,
                         inout local_md_t md,
-                        inout standard_metadata_t standard_md) {
+                        inout fantel_intr_md_t intr) {
     apply {
         if (hdr.packet_out.isValid()) {
             /* Sent as-is out of the requested port; FastReroute still stamps probes. */
-            standard_md.egress_spec = hdr.packet_out.egress_port;
+            intr.egress_spec = hdr.packet_out.egress_port;
             /* Probes judge liveness by silence: they must never wait behind a data backlog. */
-            standard_md.priority = QUEUE_PRIORITY_CONTROL;
+            intr.priority = QUEUE_PRIORITY_CONTROL;
             hdr.packet_out.setInvalid();
             md.bypass = true;
         }
@@ -19,11 +19,11 @@ control PacketIoIngress(inout headers_t hdr,
 
 control PacketIoEgress(inout headers_t hdr,
                        inout local_md_t md,
-                       inout standard_metadata_t standard_md) {
+                       inout fantel_intr_md_t intr) {
     apply {
-        if (standard_md.egress_port == CPU_PORT) {
+        if (intr.egress_port == CPU_PORT) {
             hdr.packet_in.setValid();
-            hdr.packet_in.ingress_port = standard_md.ingress_port;
+            hdr.packet_in.ingress_port = intr.ingress_port;
             hdr.packet_in._pad = 0;
             hdr.packet_in.reason = PKT_IN_REASON_FN;
         }

@@ -25,15 +25,14 @@
 
 control Quantize(inout headers_t hdr,
                  inout local_md_t md,
-                 inout standard_metadata_t standard_md) {
+                 inout fantel_intr_md_t intr) {
 
     /* Index: traffic class. Packets quantized; bytes saved are in quant_bytes_saved. */
-    counter(TCLASS_COUNT, CounterType.packets) quant_counter;
-    register<bit<64>>(TCLASS_COUNT) quant_bytes_saved;
-    direct_counter(CounterType.packets) quantize_thresholds_counter;
+    PACKET_COUNTER(TCLASS_COUNT) quant_counter;
+    QuantSavedBytes() quant_bytes_saved;   /* arch_semantic.p4 */
+    DIRECT_PACKET_COUNTER quantize_thresholds_counter;
 
     bit<19> threshold = 0;
-    bit<64> saved_total = 0;
 
     action set_quant_threshold(bit<19> qdepth) {
         threshold = qdepth;
@@ -43,7 +42,7 @@ control Quantize(inout headers_t hdr,
     @name("quantize_thresholds")
     table quantize_thresholds {
         key = {
-            standard_md.egress_port: exact @name("egress_port");
+            intr.egress_port: exact @name("egress_port");
             md.lkp.tclass: ternary @name("tclass");
         }
         actions = { set_quant_threshold; }
@@ -57,7 +56,7 @@ control Quantize(inout headers_t hdr,
                 || hdr.sem.flag_keep == 0) {
             return;
         }
-        if (!quantize_thresholds.apply().hit || standard_md.deq_qdepth < threshold) {
+        if (!quantize_thresholds.apply().hit || intr.deq_qdepth < threshold) {
             return;
         }
         QUANTIZE_BF16(0)  QUANTIZE_BF16(1)  QUANTIZE_BF16(2)  QUANTIZE_BF16(3)
@@ -74,8 +73,7 @@ control Quantize(inout headers_t hdr,
         hdr.udp.checksum = 0;
         hdr.ipv4.total_len = hdr.ipv4.total_len - saved;
         quant_counter.count((bit<32>)hdr.sem.tclass);
-        quant_bytes_saved.read(saved_total, (bit<32>)hdr.sem.tclass);
-        quant_bytes_saved.write((bit<32>)hdr.sem.tclass, saved_total + (bit<64>)saved);
+        quant_bytes_saved.apply(hdr.sem.tclass, saved);
     }
 }
 

@@ -15,15 +15,15 @@
 
 control ReservationMeters(inout headers_t hdr,
                           inout local_md_t md,
-                          inout standard_metadata_t standard_md) {
+                          inout fantel_intr_md_t intr) {
 
-    direct_meter<bit<2>>(MeterType.bytes) reservation_meter;
-    counter(3, CounterType.packets_and_bytes) reservation_color_counter;   /* index: colour */
+    DIRECT_BYTE_METER reservation_meter;
+    PACKET_BYTE_COUNTER(3) reservation_color_counter;   /* index: colour */
 
     bit<2> color = METER_COLOR_GREEN;
 
     action police() {
-        reservation_meter.read(color);
+        DIRECT_METER_READ(reservation_meter, color);
     }
 
     @name("reservation_meters")
@@ -48,9 +48,9 @@ control ReservationMeters(inout headers_t hdr,
         }
         reservation_color_counter.count((bit<32>)color);
         if (color == METER_COLOR_RED) {
-            mark_to_drop(standard_md);
+            intr.drop = true;
         } else if (color == METER_COLOR_YELLOW) {
-            standard_md.priority = 0;
+            intr.priority = 0;
         }
     }
 }

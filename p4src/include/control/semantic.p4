@@ -10,14 +10,14 @@
 
 control SemanticIngress(inout headers_t hdr,
                         inout local_md_t md,
-                        inout standard_metadata_t standard_md) {
+                        inout fantel_intr_md_t intr) {
 
-    counter(TCLASS_COUNT, CounterType.packets_and_bytes) class_counter;
+    PACKET_BYTE_COUNTER(TCLASS_COUNT) class_counter;
     /* Index: tenant id; counts packets whose urgency was lowered. */
-    counter(TENANT_COUNT, CounterType.packets) urgency_clamp_counter;
-    direct_counter(CounterType.packets_and_bytes) sem_classifier_counter;
-    direct_counter(CounterType.packets_and_bytes) tenant_limits_counter;
-    direct_counter(CounterType.packets_and_bytes) sem_policy_counter;
+    PACKET_COUNTER(TENANT_COUNT) urgency_clamp_counter;
+    DIRECT_PACKET_BYTE_COUNTER sem_classifier_counter;
+    DIRECT_PACKET_BYTE_COUNTER tenant_limits_counter;
+    DIRECT_PACKET_BYTE_COUNTER sem_policy_counter;
 
     bit<8> max_urgency = 0;
 
@@ -72,7 +72,7 @@ control SemanticIngress(inout headers_t hdr,
     @name("sem_classifier")
     table sem_classifier {
         key = {
-            standard_md.ingress_port: ternary @name("ingress_port");
+            intr.ingress_port: ternary @name("ingress_port");
             md.lkp.ipv4_src: ternary @name("ipv4_src");
             md.lkp.ipv4_dst: ternary @name("ipv4_dst");
             md.lkp.dest_qp: ternary @name("dest_qp");
@@ -99,12 +99,12 @@ control SemanticIngress(inout headers_t hdr,
     }
 
     action set_treatment(QueuePriority_t priority) {
-        standard_md.priority = priority;
+        intr.priority = priority;
         sem_policy_counter.count();
     }
 
     action best_effort() {
-        standard_md.priority = 0;
+        intr.priority = 0;
         sem_policy_counter.count();
     }
 
@@ -148,9 +148,9 @@ control SemanticIngress(inout headers_t hdr,
 
 control SemanticEgress(inout headers_t hdr,
                        inout local_md_t md,
-                       inout standard_metadata_t standard_md) {
+                       inout fantel_intr_md_t intr) {
 
-    direct_counter(CounterType.packets_and_bytes) sem_strip_counter;
+    DIRECT_PACKET_BYTE_COUNTER sem_strip_counter;
 
     bit<16> sem_len = SEM_FIXED_LEN;
 
@@ -171,7 +171,7 @@ control SemanticEgress(inout headers_t hdr,
 
     @name("sem_strip")
     table sem_strip {
-        key = { standard_md.egress_port: exact @name("egress_port"); }
+        key = { intr.egress_port: exact @name("egress_port"); }
         actions = { strip_sem; @defaultonly keep_sem; }
         const default_action = keep_sem();
         counters = sem_strip_counter;

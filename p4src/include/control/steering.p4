@@ -11,12 +11,11 @@
 
 control Steering(inout headers_t hdr,
                  inout local_md_t md,
-                 inout standard_metadata_t standard_md) {
+                 inout fantel_intr_md_t intr) {
 
-    action_selector(HashAlgorithm.crc32, ENDPOINT_SELECTOR_SIZE, ENDPOINT_SELECTOR_WIDTH)
-        endpoint_selector;
-    direct_counter(CounterType.packets_and_bytes) affinity_pools_counter;
-    direct_counter(CounterType.packets_and_bytes) pool_endpoints_counter;
+    CRC32_ACTION_SELECTOR(endpoint_selector, ENDPOINT_SELECTOR_SIZE, ENDPOINT_SELECTOR_WIDTH);
+    DIRECT_PACKET_BYTE_COUNTER affinity_pools_counter;
+    DIRECT_PACKET_BYTE_COUNTER pool_endpoints_counter;
 
     bit<16> pool_id = 0;
 
