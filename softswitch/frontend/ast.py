@@ -637,6 +637,9 @@ class FunctionDecl(FunctionPrototype):
 class ActionDecl(Declaration):
     params: list[Parameter]
     body: BlockStmt
+    # Extern objects the body instantiates (``E() e;`` is a statement there, as in p4c);
+    # they belong to the enclosing control: p4c names them ``<control>.<name>``.
+    instances: list[InstanceDecl] = field(default_factory=list)
 
 
 # --- tables

@@ -140,6 +140,12 @@ class _Elaborator:
                     inst.children[local.name] = child
                     # A later local may take this one as a constructor argument.
                     inner_env[id(local)] = child
+                elif isinstance(local, ast.ActionDecl):
+                    # Externs an action instantiates belong to the control (p4c).
+                    for obj in local.instances:
+                        assert obj.type is not None
+                        child = self.instance(qualify(name, obj), obj, obj.type, inner_env)
+                        inst.children[obj.name] = child
         return inst
 
     def _block_decl(self, node: ast.Node, ty: types.P4Type) -> BlockDecl:

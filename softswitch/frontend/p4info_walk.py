@@ -271,6 +271,9 @@ class _Walker:
                     self.out.externs.append(table)
             elif isinstance(decl, ast.InstanceDecl):
                 self._declared_extern(owner.name, decl, owner.children.get(decl.name))
+            elif isinstance(decl, ast.ActionDecl):
+                for obj in decl.instances:
+                    self._declared_extern(owner.name, obj, owner.children.get(obj.name))
 
     def _declared_extern(
         self, owner: str, decl: ast.InstanceDecl, inst: InstanceLike | None

@@ -319,12 +319,17 @@ class P4Parser(StatementParser):
         name = self.parse_name()
         self.names.declare_object(name.text)
         self.names.push()
+        saved, self.action_instances = self.action_instances, []
         try:
             params = self.parse_parameters()
             body = self._parse_body("action")
+            instances = self.action_instances
         finally:
             self.names.pop()
-        return ast.ActionDecl(name.text, params, body, annotations=annotations, src=name.src)
+            self.action_instances = saved
+        return ast.ActionDecl(
+            name.text, params, body, instances, annotations=annotations, src=name.src
+        )
 
     # ---------------------------------------------------------------- parsers and controls
 

@@ -26,6 +26,8 @@ class StatementParser(ExpressionParser, ABC):
         super().__init__(tokens, text)
         # What the block being parsed is the body of (words the error for an instantiation).
         self.body_kind = "function"
+        # Instances an action body declares, collected for its ``ActionDecl``.
+        self.action_instances: list[ast.InstanceDecl] = []
 
     @abstractmethod
     def parse_instantiation(self, annotations: list[ast.Annotation]) -> ast.InstanceDecl:
@@ -122,7 +124,11 @@ class StatementParser(ExpressionParser, ABC):
                 return _JUMPS[kind](annotations=annotations, src=token.src)
         if self.at_type_start() and not self._at_type_member_access():
             if self._at_instantiation():
-                self._instance_statement(self.parse_instantiation(annotations), in_parser)
+                instance = self.parse_instantiation(annotations)
+                if self.body_kind != "action" or in_parser:
+                    self._instance_statement(instance, in_parser)
+                self.action_instances.append(instance)
+                return ast.EmptyStmt(src=instance.src)
             return self.parse_variable(annotations)
         statement = self._parse_assignment_or_call(annotations)
         self.expect(";")
@@ -234,14 +240,13 @@ class StatementParser(ExpressionParser, ABC):
         return bool(result)
 
     def _instance_statement(self, instance: ast.InstanceDecl, in_parser: bool) -> NoReturn:
-        """Objects are instantiated among a control's or parser's local declarations; like
-        p4c, reject them in apply blocks, parser states and actions."""
+        """Objects are instantiated among a control's or parser's local declarations, or in
+        an action body (p4c action-register.p4); like p4c, reject them in apply blocks,
+        parser states and functions."""
         if in_parser:
             raise CompileError.at(instance.src, "instances cannot be in a parser state")
         if self.body_kind == "control":
             raise CompileError.at(instance.src, "instances cannot be in a control 'apply' block")
-        if self.body_kind == "action":
-            raise CompileError.at(instance.src, "instantiations are not allowed in actions")
         self.unsupported(instance.src, "instantiations inside functions")
 
     def _parse_if(self, annotations: list[ast.Annotation], in_parser: bool) -> ast.IfStmt:

@@ -148,6 +148,8 @@ class Checker(TableChecker):
         with self.scoped("action", ctx):
             for p in decl.params:
                 self.scope.declare(p)
+            for instance in decl.instances:
+                self.check_instance(instance)
             self.check_block(decl.body, new_scope=False)
         self.scope.declare(decl)
 
@@ -231,6 +233,8 @@ class Checker(TableChecker):
             self.fail(decl, f"{ty} cannot be instantiated at the top level")
         if self.ctx.kind != "global" and isinstance(ty, PackageType):
             self.fail(decl, "packages can only be instantiated at the top level")
+        if self.ctx.kind == "action" and not isinstance(ty, ExternType):
+            self.fail(decl, f"an action can only instantiate extern objects, not {ty}")
         if isinstance(ty, ExternType):
             self._check_initializer(decl, ty)
         elif decl.initializer:

@@ -161,3 +161,31 @@ def test_program_without_main_compiles_with_a_warning() -> None:
     with pytest.raises(CompileError) as caught:
         build_p4info(checked)
     assert str(caught.value) == "m.p4:2:9: error: the program has no 'main' package instance"
+
+
+def test_extern_instantiated_in_an_action_belongs_to_the_control() -> None:
+    """p4c names it ``<control>.<name>`` (action-register.p4); P4Info lists it."""
+    checked = compile_text(
+        """#include <core.p4>
+        #include <v1model.p4>
+        struct h_t {}
+        struct m_t {}
+        parser P(packet_in p, out h_t h, inout m_t m, inout standard_metadata_t sm) {
+            state start { transition accept; }
+        }
+        control V(inout h_t h, inout m_t m) { apply {} }
+        control I(inout h_t h, inout m_t m, inout standard_metadata_t sm) {
+            action bump() { register<bit<32>>(8) regs; regs.write(0, 1); }
+            table t { actions = { bump; } }
+            apply { t.apply(); }
+        }
+        control E(inout h_t h, inout m_t m, inout standard_metadata_t sm) { apply {} }
+        control D(packet_out p, in h_t h) { apply {} }
+        V1Switch(P(), V(), I(), E(), V(), D()) main;
+        """
+    )
+    ingress = checked.package_args["ig"]
+    regs = ingress.children["regs"]
+    assert regs.name == "I.regs" and regs.ctor_args == {"size": 8}
+    info = build_p4info(checked)
+    assert [r.preamble.name for r in info.registers] == ["I.regs"]

@@ -606,7 +606,6 @@ def test_annotated_bodies() -> None:
     ("body", "col", "message"),
     [
         ("apply { if (x == 1) { E() e; } }", 73, "instances cannot be in a control 'apply' block"),
-        ("action a() { E() e; } apply {}", 64, "instantiations are not allowed in actions"),
     ],
 )
 def test_instantiation_in_a_block_is_rejected_like_p4c(body: str, col: int, message: str) -> None:
@@ -614,6 +613,17 @@ def test_instantiation_in_a_block_is_rejected_like_p4c(body: str, col: int, mess
         parse_decls(f"extern E {{ E(); }} control c(inout bit<8> x) {{ {body} }}")
     (diag,) = caught.value.diagnostics
     assert (diag.src.col, diag.message) == (col, message)
+
+
+def test_instantiation_in_an_action_belongs_to_the_action() -> None:
+    """p4c accepts ``E() e;`` in an action body (action-register.p4)."""
+    (_, control) = parse_decls(
+        "extern E { E(); } control c(inout bit<8> x) { action a() { x = 1; E() e; } apply {} }"
+    )
+    assert isinstance(control, ast.ControlDecl)
+    action = control.locals[0]
+    assert isinstance(action, ast.ActionDecl)
+    assert [(i.name, i.src.col) for i in action.instances] == [("e", 71)]
 
 
 def test_instantiation_in_a_parser_state_is_rejected() -> None:
