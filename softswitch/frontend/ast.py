@@ -127,6 +127,13 @@ class TupleTypeRef(TypeRef):
     elements: list[TypeRef]
 
 
+@dataclass(eq=False)
+class ListTypeRef(TypeRef):
+    """``list<T>`` (P4_16 1.2.4): a compile-time list of any number of ``T`` values."""
+
+    element: TypeRef
+
+
 # --------------------------------------------------------------------------------------------
 # Expressions
 

@@ -24,6 +24,7 @@ from softswitch.frontend.types import (
     ExternType,
     HeaderStackType,
     IntType,
+    ListType,
     MatchKindType,
     NewType,
     P4Type,
@@ -149,6 +150,11 @@ class CheckerBase(ABC):
                 if isinstance(element, _OBJECT_TYPES):
                     self.fail(element_ref, f"a tuple cannot hold values of type {element}")
             return TupleType(elements)
+        if isinstance(ref, ast.ListTypeRef):
+            element = self.resolve_type(ref.element)
+            if isinstance(element, _OBJECT_TYPES):
+                self.fail(ref.element, f"a list cannot hold values of type {element}")
+            return ListType(element)
         if isinstance(ref, ast.HeaderStackTypeRef):
             element = self.resolve_type(ref.element)
             if not isinstance(element, StructLikeType) or element.kind == "struct":

@@ -281,7 +281,16 @@ class ExpressionParser:
             return True
         if token.kind == ".":
             return self.is_type_token(self.peek(offset + 1))
-        return self.is_type_token(token)
+        return self.is_type_token(token) or self._at_list_type(token, offset)
+
+    def _at_list_type(self, token: Token, offset: int = 0) -> bool:
+        """``list<`` starts a list type (``list`` is p4c's keyword; not a name here)."""
+        return (
+            token.text == "list"
+            and token.kind == IDENT
+            and self.peek(offset + 1).kind == "<"
+            and not self.names.is_type(token.text)
+        )
 
     def parse_type_ref(self) -> ast.TypeRef:
         token = self.tok
@@ -318,6 +327,12 @@ class ExpressionParser:
             elements = self.parse_type_args()
             self.expect(">")
             return ast.TupleTypeRef(elements, src=token.src)
+        if self._at_list_type(token):
+            self.advance()
+            self.expect("<")
+            element = self.parse_type_ref()
+            self.expect(">")
+            return ast.ListTypeRef(element, src=token.src)
         named = self.parse_named_type()
         if self.at("["):
             self.advance()
@@ -328,8 +343,6 @@ class ExpressionParser:
 
     def parse_named_type(self) -> ast.TypeName:
         token = self.tok
-        if token.text == "list" and self.peek().kind == "<" and not self.is_type_token(token):
-            self.unsupported(token.src, "'list<T>' types (P4_16 1.2.4)")
         is_global = self.accept(".") is not None
         name = self.tok
         if not self.is_type_token(name):

@@ -30,6 +30,7 @@ from softswitch.frontend.types import (
     HeaderStackType,
     IntType,
     ListLiteralType,
+    ListType,
     MatchKindType,
     MatchKindValue,
     NewType,
@@ -138,7 +139,9 @@ class ExprChecker(CheckerBase):
         self.fail(expr, f"cannot {what} {source} to {target}")
 
     def _convert_list(self, expr: ast.ListExpr, target: P4Type, what: str) -> bool:
-        if isinstance(target, TupleType):
+        if isinstance(target, ListType) and not expr.dots:
+            element_types = [target.element] * len(expr.elements)
+        elif isinstance(target, TupleType):
             element_types = list(target.elements)
         elif isinstance(target, StructLikeType) and target.kind != "header_union":
             element_types = [f.type for f in target.fields]
@@ -622,7 +625,9 @@ class ExprChecker(CheckerBase):
     def _list(self, expr: ast.ListExpr, expected: P4Type | None) -> P4Type:
         element_expected: list[P4Type | None] = [None] * len(expr.elements)
         slots: list[P4Type | None]
-        if isinstance(expected, TupleType):
+        if isinstance(expected, ListType):
+            slots = [expected.element] * len(expr.elements)
+        elif isinstance(expected, TupleType):
             slots = list(expected.elements)
         elif isinstance(expected, StructLikeType) and expected.kind != "header_union":
             slots = [f.type for f in expected.fields]

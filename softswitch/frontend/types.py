@@ -181,6 +181,16 @@ class TupleType(P4Type):
 
 
 @dataclass(frozen=True)
+class ListType(P4Type):
+    """``list<T>``: compile-time known lists of ``T``, any length (P4_16 1.2.4)."""
+
+    element: P4Type
+
+    def __str__(self) -> str:
+        return f"list<{self.element}>"
+
+
+@dataclass(frozen=True)
 class ListLiteralType(P4Type):
     """The type of an untyped ``{a, b}`` before context decides tuple/struct/header."""
 

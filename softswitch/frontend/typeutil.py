@@ -16,6 +16,7 @@ from softswitch.frontend.types import (
     HeaderStackType,
     IntType,
     ListLiteralType,
+    ListType,
     NewType,
     P4Type,
     PackageType,
@@ -36,6 +37,8 @@ def subst(ty: P4Type, mapping: dict[str, P4Type]) -> P4Type:
         return mapping.get(ty.name, ty)
     if isinstance(ty, TupleType):
         return TupleType(tuple(subst(t, mapping) for t in ty.elements))
+    if isinstance(ty, ListType):
+        return ListType(subst(ty.element, mapping))
     if isinstance(ty, ListLiteralType):
         return ListLiteralType(tuple(subst(t, mapping) for t in ty.elements))
     if isinstance(ty, HeaderStackType):
@@ -81,6 +84,10 @@ def unify(param: P4Type, arg: P4Type, bindings: dict[str, P4Type], vars_: set[st
         )
     if isinstance(param, HeaderStackType) and isinstance(arg, HeaderStackType):
         return unify(param.element, arg.element, bindings, vars_)
+    if isinstance(param, ListType) and isinstance(arg, ListType):
+        return unify(param.element, arg.element, bindings, vars_)
+    if isinstance(param, ListType) and isinstance(arg, ListLiteralType):
+        return all(unify(param.element, a, bindings, vars_) for a in arg.elements)
     if (
         isinstance(param, ExternType | ParserType | ControlType | PackageType)
         and type(param) is type(arg)
@@ -110,7 +117,7 @@ def contains_typevar(ty: P4Type) -> bool:
         return True
     if isinstance(ty, TupleType | ListLiteralType):
         return any(contains_typevar(t) for t in ty.elements)
-    if isinstance(ty, HeaderStackType):
+    if isinstance(ty, HeaderStackType | ListType):
         return contains_typevar(ty.element)
     if isinstance(ty, StructLikeType):
         return any(contains_typevar(f.type) for f in ty.fields)

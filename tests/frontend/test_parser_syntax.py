@@ -527,7 +527,11 @@ def test_parse_text_runs_the_preprocessor() -> None:
 @pytest.mark.parametrize(
     ("source", "location", "what"),
     [
-        ("control c(inout list<bit<8>> x) { apply { } }", 17, "'list<T>'"),
+        (
+            "parser p() { state start { for (bit<8> i in 1 .. 2) {} transition accept; } }",
+            28,
+            "'for' loops in parser states",
+        ),
     ],
 )
 def test_unsupported_constructs_are_named(source: str, location: int, what: str) -> None:
@@ -536,6 +540,14 @@ def test_unsupported_constructs_are_named(source: str, location: int, what: str)
     (diag,) = caught.value.diagnostics
     assert diag.src == ast.SrcInfo("t.p4", 1, location)
     assert diag.message.startswith("unsupported: ") and what in diag.message
+
+
+def test_list_types() -> None:
+    """``list<T>`` (P4_16 1.2.4) in a parameter and a cast; ``list`` is no name there."""
+    (extern,) = parse_decls("extern E<T> { E(list<tuple<T, bit<8>>> data); }")
+    assert isinstance(extern, ast.ExternDecl)
+    ref = extern.constructors[0].params[0].type_ref
+    assert isinstance(ref, ast.ListTypeRef) and render(ref.element) == "tuple<T, bit<8>>"
 
 
 def test_for_statements() -> None:
