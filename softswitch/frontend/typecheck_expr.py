@@ -183,6 +183,22 @@ class ExprChecker(CheckerBase):
             expr.const_value = values
         return True
 
+    @staticmethod
+    def _tuple_constant_as_struct(side: ast.Expression, this: P4Type, other: P4Type) -> bool:
+        """A tuple constant compared with a struct of the same field types is that struct:
+        p4c inlines the constant's ``{...}`` value before type checking (list-compare.p4)."""
+        if not (
+            isinstance(this, TupleType)
+            and isinstance(side.const_value, tuple)
+            and isinstance(other, StructLikeType)
+            and other.kind == "struct"
+            and [f.type for f in other.fields] == list(this.elements)
+        ):
+            return False
+        side.type = other
+        side.const_value = dict(zip(other.field_names(), side.const_value, strict=True))
+        return True
+
     def unify_operands(self, node: ast.Binary, left: P4Type, right: P4Type) -> P4Type:
         """The common type of two operands, converting an ``int`` operand to the other one."""
         if isinstance(left, IntType) and not isinstance(right, IntType):
@@ -207,6 +223,9 @@ class ExprChecker(CheckerBase):
         if isinstance(node.right, ast.ListExpr | ast.StructExpr):
             self.convert(node.right, left, "compare")
             return left
+        for side, this, other in ((node.left, left, right), (node.right, right, left)):
+            if self._tuple_constant_as_struct(side, this, other):
+                return other
         if left != right:
             self.fail(
                 node, f"'{node.op.value}' needs operands of the same type, not {left} and {right}"

@@ -435,3 +435,27 @@ def test_loops_invalid_headers_and_default_values_are_typed() -> None:
     (partial,) = [n for n in nodes(body) if isinstance(n, ast.StructExpr)]
     assert partial.dots and isinstance(partial.type, StructLikeType)
     assert partial.type.name == "vlan_t"
+
+
+def test_tuple_constant_compares_with_a_struct() -> None:
+    """p4c inlines a tuple constant's value, so it compares with a struct of the same field
+    types (list-compare.p4); folded like the list literal it stands for."""
+    checked = compile_text(
+        """typedef tuple<bit<8>, bit<8>> pair_t;
+        struct s_t { bit<8> l; bit<8> r; }
+        const pair_t p = { 1, 2 };
+        const s_t s = { 1, 2 };
+        const bool same = s == p;
+        const bool differs = p != s;
+        control c(out bool b) { apply { s_t v = { 3, 4 }; b = v == p; } }
+        control C(out bool b);
+        package P(C c);
+        P(c()) main;
+        """
+    )
+    folded = {
+        d.name: d.value.const_value
+        for d in checked.program.declarations
+        if isinstance(d, ast.ConstDecl) and d.name in ("same", "differs")
+    }
+    assert folded == {"same": True, "differs": False}
