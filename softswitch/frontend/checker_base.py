@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from softswitch.frontend import ast
 from softswitch.frontend.constfold import fits
-from softswitch.frontend.diagnostics import CompileError
+from softswitch.frontend.diagnostics import CompileError, Diagnostic, Severity
 from softswitch.frontend.names import Scope
 from softswitch.frontend.types import (
     MAX_WIDTH,
@@ -83,11 +83,16 @@ class CheckerBase(ABC):
         self.match_kinds: list[str] = []
         self._type_cache: dict[tuple[int, tuple[P4Type, ...]], P4Type] = {}
         self._resolving: set[int] = set()
+        self.warnings: list[Diagnostic] = []
 
     # --- errors and scopes
 
     def fail(self, node: ast.Node, message: str) -> NoReturn:
         raise CompileError.at(node.src, message)
+
+    def warn(self, node: ast.Node, message: str) -> None:
+        """Where p4c only warns (``[--Wwarn=...]``): the program still compiles."""
+        self.warnings.append(Diagnostic(Severity.WARNING, message, node.src))
 
     @contextmanager
     def scoped(self, kind: str = "block", ctx: Context | None = None) -> Iterator[Scope]:

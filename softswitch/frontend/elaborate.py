@@ -222,7 +222,9 @@ def elaborate(
     error_members: list[str],
     match_kinds: list[str],
     ctor_bound: dict[ast.Node, list[ast.Expression | None]],
+    warnings: list[Diagnostic] | None = None,
 ) -> CheckedProgram:
+    """The instance tree of a checked ``program``; ``warnings`` are the checker's so far."""
     elaborator = _Elaborator(ctor_bound)
     top: dict[str, Instance] = {}
     for decl in program.declarations:
@@ -233,7 +235,7 @@ def elaborate(
     main_decl = _main_decl(program)
     main: Instance | None = None
     package_args: dict[str, Instance] = {}
-    warnings: list[Diagnostic] = []
+    warnings = list(warnings or [])
     if main_decl is None:
         src = program.declarations[-1].src if program.declarations else ast.NO_SRC
         warnings.append(Diagnostic(Severity.WARNING, NO_MAIN, src))

@@ -270,4 +270,6 @@ def check(program: ast.Program) -> CheckedProgram:
     check_annotations(program)
     checker = Checker()
     checker.check_program(program)
-    return elaborate(program, checker.error_members, checker.match_kinds, checker.ctor_bound)
+    return elaborate(
+        program, checker.error_members, checker.match_kinds, checker.ctor_bound, checker.warnings
+    )

@@ -127,10 +127,14 @@ class ExprChecker(CheckerBase):
             expr.type = target
             return
         if isinstance(source, IntType) and isinstance(target, BitsType):
-            if not isinstance(expr.const_value, int):
+            value = expr.const_value
+            if not isinstance(value, int):
                 self.fail(expr, f"cannot {what} a non-constant int to {target}")
+            if not target.signed and value >> target.width > 0:
+                # p4c keeps the low bits and warns ([--Wwarn=mismatch]).
+                self.warn(expr, f"{value:#x}: value does not fit in {target.width} bits")
             expr.type = target
-            expr.const_value = wrap(expr.const_value, target)
+            expr.const_value = wrap(value, target)
             return
         if isinstance(expr, ast.ListExpr) and self._convert_list(expr, target, what):
             return

@@ -192,17 +192,10 @@ class TableChecker(StmtChecker):
                 self.fail(entry.priority, "an entry priority must be non-negative")
 
     def _check_entry_key_bits(self, key_expr: ast.Expression, match_kind: str, ty: P4Type) -> None:
-        """Entry constants fit the key, and lpm masks are prefixes (p4c table-entries-lpm-2)."""
+        """lpm masks are prefixes once cut to the key's width (p4c table-entries-lpm-2: a
+        constant wider than the key only warns)."""
         if not isinstance(ty, BitsType) or ty.signed:
             return
-        parts = [key_expr]
-        if isinstance(key_expr, ast.MaskExpr):
-            parts = [key_expr.value, key_expr.mask]
-        elif isinstance(key_expr, ast.RangeExpr):
-            parts = [key_expr.lo, key_expr.hi]
-        for part in parts:
-            if isinstance(part, ast.IntLiteral) and part.width is None and part.value >> ty.width:
-                self.fail(part, f"{part.value:#x} has 1 bits outside the key's {ty}")
         if match_kind == "lpm" and isinstance(key_expr, ast.MaskExpr):
             mask = key_expr.mask.const_value
             full = (1 << ty.width) - 1

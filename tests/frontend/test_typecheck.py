@@ -459,3 +459,34 @@ def test_tuple_constant_compares_with_a_struct() -> None:
         if isinstance(d, ast.ConstDecl) and d.name in ("same", "differs")
     }
     assert folded == {"same": True, "differs": False}
+
+
+def test_constant_wider_than_its_type_warns_and_keeps_the_low_bits() -> None:
+    """p4c only warns "value does not fit" and truncates (table-entries-lpm-2.p4); an lpm mask
+    is checked once cut to the key's width."""
+    checked = compile_text(
+        """match_kind { lpm }
+        header h_t { bit<8> x; }
+        control c(in h_t h, out bit<8> y) {
+            action a() {}
+            table t {
+                key = { h.x : lpm; }
+                actions = { a; }
+                const entries = { 0x100 : a(); 0x11 &&& 0x1F0 : a(); }
+            }
+            apply { t.apply(); y = 0x1FF; }
+        }
+        control C(in h_t h, out bit<8> y);
+        package P(C c);
+        P(c()) main;
+        """,
+        "w.p4",
+    )
+    assert [str(w) for w in checked.warnings] == [
+        "w.p4:8:35: warning: 0x100: value does not fit in 8 bits",
+        "w.p4:8:57: warning: 0x1f0: value does not fit in 8 bits",
+        "w.p4:10:36: warning: 0x1ff: value does not fit in 8 bits",
+    ]
+    table = next(d for d in checked.program.declarations if isinstance(d, ast.ControlDecl))
+    entries = next(t for t in table.locals if isinstance(t, ast.TableDecl)).entries
+    assert entries[0].keys[0].const_value == 0
