@@ -94,7 +94,9 @@ def checked_index(stack: HeaderStack, index: int) -> Any:
     statement runs (an ``if`` takes its else branch). The generated code gets that by
     catching this exception around such statements.
     """
-    return stack.elems[checked_pos(stack, index)]
+    if not 0 <= index < stack.size:  # checked_pos's test, inline: this is per packet
+        raise STACK_INDEX_OUT_OF_RANGE
+    return stack.elems[index]
 
 
 def checked_pos(stack: HeaderStack, index: int) -> int:
