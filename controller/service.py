@@ -165,6 +165,7 @@ class ControllerService:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._solving = False
         self._tasks: list[asyncio.Task[None]] = []
         self._retry: asyncio.TimerHandle | None = None
         self.auditor = Auditor(
@@ -198,7 +199,8 @@ class ControllerService:
         self.events.close()
 
     async def wait_idle(self) -> None:
-        """Until every recorded event has been solved and installed."""
+        """Until every recorded event has been solved and installed, including recoveries
+        waiting out their hold-down (`controller.damping`)."""
         await self._idle.wait()
 
     def now(self) -> float:
@@ -237,11 +239,20 @@ class ControllerService:
             self._wake.clear()
             reasons, self._pending = self._pending, []
             fast, self._failure_pending = self._failure_pending, False
-            await self.resolve(reasons, fast=fast)
+            self._solving = True
+            try:
+                await self.resolve(reasons, fast=fast)
+            finally:
+                self._solving = False
             if fast:
                 self._touch("refine after fast failure solve")
-            if not self._pending:
-                self._idle.set()
+            self._check_idle()
+
+    def _check_idle(self) -> None:
+        """Idle: nothing to solve, nothing being solved, no link waiting out a hold-down
+        (its re-admission is work still to come)."""
+        if not self._pending and not self._solving and not self.damper.pending():
+            self._idle.set()
 
     async def resolve(self, reasons: Sequence[str] = ("manual",), *, fast: bool = False) -> None:
         """Solve now and install the result (the resolver calls this once per burst)."""
@@ -444,9 +455,11 @@ class ControllerService:
                 self.metrics.link_failures.labels(link).inc()
                 self.events.record("link_state", link=link, up=False, cause="notification")
                 self._touch(f"failure detected on {link}", failure=True)
+            self._check_idle()  # an interrupted hold-down leaves nothing to do
             return
         hold = self.damper.recovered(link, end, now)
         if hold is not None and hold.seconds > 0:
+            self._idle.clear()
             self.metrics.hold_downs.labels(link).inc()
             self.metrics.hold_down_seconds.labels(link).set(hold.seconds)
             self.events.record(

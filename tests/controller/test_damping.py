@@ -4,6 +4,7 @@ Synthetic notification sequences, on the damper alone and through the service.""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from controller.config import ConfigError, ControllerConfig
 from controller.damping import DampingSettings, FlapDamper
 from controller.wire import FnType
-from tests.controller.service_fixtures import fn_frame, running_service
+from tests.controller.service_fixtures import TIMEOUT, fn_frame, running_service, wait_for
 
 LINK = "e1:1-c1:1"
 SETTINGS = DampingSettings(hold_down_s=1.0, max_hold_down_s=8.0, half_life_s=10.0)
@@ -122,20 +123,21 @@ async def test_a_flapping_link_is_solved_once_down_and_once_back(tmp_path: Path)
             (FnType.FAILURE_DETECTED, FnType.FAILURE_RECOVERED) * 2, start=1
         ):
             await service.handle_frame("e1", fn_frame(kind, 2, 1, sequence=seq))
-            await service.wait_idle()
             clock[0] += 0.1
-        # One solve for the failure (fast, then refined), none for the flap.
-        assert service.solves == solves + 2
+        # The failure is solved (fast, then refined); the flap is not.
+        await wait_for(lambda: service.solves == solves + 2, "the failure solved")
         assert LINK in service.engine.failed_links
         events = service.events.since(0)
         assert [e["link"] for e in events if e["kind"] == "link_flap"] == [LINK]
         holds = [e for e in events if e["kind"] == "link_hold_down"]
         assert holds[0]["seconds"] == 1.0 and holds[1]["seconds"] == pytest.approx(2.0, rel=0.05)
         readmit_at = holds[1]["time"] + holds[1]["seconds"]
+        # Not idle while the link waits out its hold-down: its re-admission is still to come.
+        idle = asyncio.create_task(service.wait_idle())
         await service.expire(now=readmit_at - 0.01)
-        assert LINK in service.engine.failed_links
+        assert LINK in service.engine.failed_links and not idle.done()
         await service.expire(now=readmit_at)
-        await service.wait_idle()
+        await asyncio.wait_for(idle, TIMEOUT)
         assert LINK not in service.engine.failed_links
         assert service.solves == solves + 3
         ups = [e for e in service.events.since(0) if e["kind"] == "link_state" and e["up"]]
@@ -148,3 +150,16 @@ async def test_a_flapping_link_is_solved_once_down_and_once_back(tmp_path: Path)
             f'fantel_link_readmissions_total{{link="{LINK}"}} 1.0',
         ):
             assert line in metrics
+
+
+async def test_a_failure_during_the_hold_down_leaves_the_service_idle(tmp_path: Path) -> None:
+    clock = [1000.0]
+    async with running_service(tmp_path, wall_clock=lambda: clock[0]) as run:
+        service = run.service
+        for seq, kind in enumerate(
+            (FnType.FAILURE_DETECTED, FnType.FAILURE_RECOVERED, FnType.FAILURE_DETECTED), start=1
+        ):
+            await service.handle_frame("e1", fn_frame(kind, 2, 1, sequence=seq))
+        # Down again: nothing waits to be re-admitted, so nothing is left to do.
+        await asyncio.wait_for(service.wait_idle(), TIMEOUT)
+        assert LINK in service.engine.failed_links and service.damper.holding(clock[0]) == {}

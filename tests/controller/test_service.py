@@ -47,9 +47,8 @@ async def test_failure_fn_takes_the_link_out_and_reinstalls_weights(tmp_path: Pa
         assert note["originator_ts_us"] == 1_000_001 and note["received_at"] > 0
         # FAILURE_RECOVERED ends it early, after the hold-down (controller.damping).
         await service.handle_frame("c2", fn_frame(FnType.FAILURE_RECOVERED, 2, 1, sequence=2))
-        await service.wait_idle()
         (held,) = [e for e in service.events.since(0) if e["kind"] == "link_hold_down"]
-        assert UPLINK in service.solution.failed_links
+        assert UPLINK in service.engine.failed_links
         await service.expire(now=held["time"] + held["seconds"])
         await service.wait_idle()
         assert not service.solution.failed_links
