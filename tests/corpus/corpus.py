@@ -29,8 +29,11 @@ _INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
 # file (psa.p4, pna.p4, ebpf_model.p4, tna.p4, ...) is out of scope.
 _OWN_ARCH_FILES = frozenset({"core.p4", "v1model.p4"})
 _ARCH_FILES = re.compile(r"(^|/)(psa|pna|ebpf_model|ubpf_model|xdp_model|tna|t2na|dpdk/.*)\.p4$")
-# p4c's error location form: ``file.p4(LINE): [--Werror=kind] error: message``.
-_ERROR_LINE = re.compile(r"\((\d+)\):\s*(?:\[--Werror[^\]]*\]\s*)?error:", re.MULTILINE)
+# p4c's error location forms: ``file.p4(LINE): [--Werror=kind] error: message`` and, from
+# its parser, ``file.p4(LINE):syntax error, unexpected ...``.
+_ERROR_LINE = re.compile(
+    r"\((\d+)\):\s*(?:\[--Werror[^\]]*\]\s*)?(?:error:|syntax error)", re.MULTILINE
+)
 
 
 def present() -> bool:

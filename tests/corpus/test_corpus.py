@@ -29,7 +29,16 @@ pytestmark = pytest.mark.skipif(
 
 CHECKS = ("compile", "p4info", "stf", "error")
 # (check, program) -> why it fails today.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    # FINDINGS.md 11: arrays of any element type (bit<8>[16], S[16] of structs, C-style
+    # `bit<8> arr[16];` fields) are not implemented; header stacks are.
+    ("compile", "array1"): "front end: arrays of non-header elements (FINDINGS 11)",
+    ("compile", "array2"): "front end: C-style array field declarator (FINDINGS 11)",
+    ("compile", "array3"): "front end: arrays of non-header elements (FINDINGS 11)",
+    ("error", "array4"): "front end: arrays of non-header elements (FINDINGS 11)",
+    # FINDINGS.md 12: casting a struct of bit fields to bit<W> and back.
+    ("compile", "bitvec_cast"): "front end: struct <-> bit<W> casts (FINDINGS 12)",
+}
 
 
 def _cases(check: str, names: tuple[str, ...]) -> list[object]:
