@@ -114,12 +114,38 @@ class CallCompiler:
         # by the control plane; a direct call always gives them.
         if len(args) < len(params):
             args += [None] * (len(params) - len(args))
+        outs = [
+            (param, arg)
+            for param, arg in zip(params, args, strict=True)
+            if param.direction in (ast.Direction.OUT, ast.Direction.INOUT)
+        ]
+        # The l-values of out/inout arguments are evaluated once, at the call: copy-out
+        # writes where they designated then, whatever the callee changed meanwhile.
+        saved, self.ex.pre = self.ex.pre, []
+        pinned = [
+            index for _p, arg in outs if arg is not None for index in self.ex.pin_indices(arg)
+        ]
+        pins, self.ex.pre = self.ex.pre, saved
+        try:
+            return self._call_lines(mc, fn, lead, params, args, outs, pins, want_value)
+        finally:
+            self.ex.unpin(pinned)
+
+    def _call_lines(
+        self,
+        mc: ast.MethodCall,
+        fn: str,
+        lead: list[str],
+        params: list[ast.Parameter],
+        args: list[ast.Expression | None],
+        outs: list[tuple[ast.Parameter, ast.Expression | None]],
+        pins: list[str],
+        want_value: bool,
+    ) -> tuple[list[str], str]:
+        kind = mc.callee_kind
         sources = list(lead)
-        outs: list[tuple[ast.Parameter, ast.Expression | None]] = []
         for param, arg in zip(params, args, strict=True):
             sources.append(self._argument(param, arg, mc))
-            if param.direction in (ast.Direction.OUT, ast.Direction.INOUT):
-                outs.append((param, arg))
         call = f"{fn}({', '.join(sources)})"
         returns_value = kind == K.FUNCTION and not isinstance(strip_or_void(mc.type), T.VoidType)
         if not outs:
@@ -131,9 +157,11 @@ class CallCompiler:
             if arg is not None:
                 copy_out += self.ex.assign(arg, f"{tmp}[{i + offset}]")
         if kind == K.FUNCTION:
-            return [f"{tmp} = {call}", *copy_out], (f"{tmp}[0]" if returns_value else "None")
+            lines = [*pins, f"{tmp} = {call}", *copy_out]
+            return lines, (f"{tmp}[0]" if returns_value else "None")
         # exit in the callee: copy out what it had, then keep unwinding.
         lines = [
+            *pins,
             "try:",
             f"    {tmp} = {call}",
             "except ExitSignal:",
@@ -156,7 +184,7 @@ class CallCompiler:
                 for root in [re.split(r"[.\[ ]", line, maxsplit=1)[0]]
                 if root.isidentifier()
                 and root not in ("fr", "try", "except")
-                and not root.startswith("_r")
+                and not root.startswith(("_r", "_i"))  # the call's own temporaries
             }
         )
         body = ([f"nonlocal {', '.join(roots)}"] if roots else []) + lines + [f"return {value}"]
