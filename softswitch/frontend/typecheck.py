@@ -61,6 +61,16 @@ class Checker(TableChecker):
             with self.scoped():
                 self.declare_type_params(decl.type_params)
                 self.resolve_params(decl.params, ctor=isinstance(decl, ast.PackageTypeDecl))
+            if isinstance(decl, ast.ParserTypeDecl | ast.ControlTypeDecl):
+                # p4c (default-control-argument.p4): an implementation could not see them.
+                kind = "parser" if isinstance(decl, ast.ParserTypeDecl) else "control"
+                for p in decl.params:
+                    if p.default is not None:
+                        self.fail(
+                            p,
+                            f"{kind} type declarations cannot have parameters with default "
+                            f"values ('{p.name}')",
+                        )
             self.signatures[decl] = Signature(
                 decl.params, VoidType(), [t.name for t in decl.type_params]
             )
