@@ -4,7 +4,6 @@ a service whose fleet talks to fake in-process P4Runtime servers."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,9 +21,6 @@ from controller.wire import FN, FnFiveTuple, FnParam, FnType, MetricKind, Object
 from tests.controller.fake_p4rt import FakeP4Runtime
 
 REPO = Path(__file__).resolve().parents[2]
-#: The p4src tree the controller tests build: the repository's, or FANTEL_TEST_P4SRC (e.g. an
-#: export of the last commit while p4src/ is mid-change in a shared working tree).
-P4SRC = Path(os.environ.get("FANTEL_TEST_P4SRC", REPO / "p4src"))
 SMALL = REPO / "topologies" / "small.yaml"
 TIMEOUT = 10.0
 
@@ -33,12 +29,13 @@ _pipelines: dict[Path, Pipeline] = {}
 
 def fantel_pipeline(workdir: Path) -> Pipeline:
     """P4Info and source bundle of p4src/ (compiled once per test session)."""
-    if P4SRC not in _pipelines:
+    if not _pipelines:
         files = PipelineFiles(
-            program=P4SRC / "v1model" / "fantel_v1model.p4", include_dirs=(P4SRC,)
+            program=REPO / "p4src" / "v1model" / "fantel_v1model.p4",
+            include_dirs=(REPO / "p4src",),
         )
-        _pipelines[P4SRC] = resolve_pipeline(files, workdir)
-    return _pipelines[P4SRC]
+        _pipelines[REPO] = resolve_pipeline(files, workdir)
+    return _pipelines[REPO]
 
 
 def fn_frame(
