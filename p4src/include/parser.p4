@@ -23,13 +23,13 @@ error {
 parser FantelHeaderParser(packet_in packet,
                           inout headers_t hdr,   /* the caller's out headers, all invalid */
                           inout local_md_t md,
-                          in bool from_cpu) {   /* a packet-out header leads */
+                          in bit<1> from_cpu) {   /* 1: a packet-out header leads */
     bit<16> elems_left = 0;
 
     state start {
         md.quant_elems = 0;
         transition select(from_cpu) {
-            true: parse_packet_out;
+            1w1: parse_packet_out;
             default: parse_ethernet;
         }
     }

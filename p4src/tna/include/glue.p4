@@ -70,7 +70,8 @@ parser FantelIngressParser(packet_in pkt,
     state start {
         pkt.extract(ig_intr_md);
         pkt.advance(PORT_METADATA_SIZE);
-        header_parser.apply(pkt, hdr.fantel, ig_md.md, ig_intr_md.ingress_port == CPU_PORT);
+        header_parser.apply(pkt, hdr.fantel, ig_md.md,
+                            (bit<1>)(ig_intr_md.ingress_port == CPU_PORT));
         transition check_ipv4;
     }
 
@@ -101,13 +102,13 @@ parser FantelEgressParser(packet_in pkt,
 
     state parse_bridged {
         pkt.extract(hdr.bridged);
-        header_parser.apply(pkt, hdr.fantel, eg_md.md, false);
+        header_parser.apply(pkt, hdr.fantel, eg_md.md, 0);
         transition accept;
     }
 
     state parse_fn_copy {
         pkt.extract(hdr.fn_copy);
-        header_parser.apply(pkt, hdr.fantel, eg_md.md, hdr.fn_copy.from_cpu == 1);
+        header_parser.apply(pkt, hdr.fantel, eg_md.md, hdr.fn_copy.from_cpu);
         transition accept;
     }
 }

@@ -14,7 +14,7 @@ parser FantelParser(packet_in packet,
     FantelHeaderParser() header_parser;
 
     state start {
-        header_parser.apply(packet, hdr, md, standard_md.ingress_port == CPU_PORT);
+        header_parser.apply(packet, hdr, md, (bit<1>)(standard_md.ingress_port == CPU_PORT));
         transition accept;
     }
 }
