@@ -192,8 +192,10 @@ async def _run(batches: int, round_trips: int, packet_outs: int, step_s: float) 
     with tempfile.TemporaryDirectory(prefix="fantel-bench-p4rt-") as tmp:
         log_dir = Path(tmp)
         with switch_process([], log_dir, DEVICE_ID) as switch:
-            await bench_writes(switch.address, batches)
+            # Round trips first: a fresh switch, as the figures they are compared with.
             await p4rt_packets.bench_round_trips(switch.address, switch.process.pid, round_trips)
+            await bench_writes(switch.address, batches)
+        await p4rt_packets.bench_grpc_floor(packet_outs)
         if is_root():
             await p4rt_packets.bench_packet_out_to_wire(log_dir, packet_outs)
             await bench_forwarding(step_s, log_dir)

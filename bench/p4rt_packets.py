@@ -4,7 +4,10 @@
 * PacketOut -> wire (root only): packet-outs with ``egress_port`` set, sent back to back,
   counted as frames on a veth in a namespace;
 * the switch's CPU microseconds per packet-out in both (process CPU time, all threads, over
-  the packets), which is what many switches sharing two cores in Mininet pay per probe.
+  the packets), which is what many switches sharing two cores in Mininet pay per probe;
+* the gRPC floor: the same figures for a Python gRPC server whose StreamChannel discards every
+  message (``python -m bench.p4rt_packets grpc-floor-server HOST:PORT``), the part of the
+  per-packet cost no server code can remove.
 
 Each figure is printed next to the last session's measurement of the path before it was
 optimized (``BEFORE_*``), as a ratio.
@@ -15,27 +18,62 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 from finsy import P4PacketOut, P4Schema
+from finsy.proto import p4r
+from finsy.proto.p4.v1 import p4runtime_pb2_grpc
 
-from bench.netns import VethLab, open_raw_socket, switch_process
-from softswitch.p4rt.client import P4RuntimeClient
+from bench.netns import VethLab, free_port, open_raw_socket, switch_process
+from softswitch.p4rt.client import P4RuntimeClient, wait_for_port
 from softswitch.p4rt.program import pipeline_config
 
 PROGRAM = Path(__file__).resolve().parent / "p4" / "p4rt_switch.p4"
 DEVICE_ID = 1
 TO_CPU_ETHERTYPE = 0x88B5
 WIRE_ETHERTYPE = 0x88B6  # anything the pipeline does not punt
-# Measured before the packet-out path was optimized (same machine, `python -m bench p4rt`).
-BEFORE_ROUND_TRIPS_PER_S = 2_841
-BEFORE_ROUND_TRIP_CPU_US = 336.0
-BEFORE_WIRE_PER_S = 0.0
-BEFORE_WIRE_CPU_US = 0.0
+PROBE_PACE_PER_S = 1000  # the testbed's controller sends ~800 probes/s in all
+# Commit 60a60af (before the packet path was optimized), this benchmark, same machine: the
+# median of three runs.
+BEFORE = {
+    "round_trips_per_s": 2_629.0,
+    "round_trip_us": 253.0,
+    "wire_per_s": 6_629.0,
+    "wire_us": 121.0,
+    "probe_us": 172.0,
+}
+
+
+@contextmanager
+def own_core(pid: int) -> Iterator[None]:
+    """Every thread of process ``pid`` on the last CPU and every thread of this process on the
+    others (as ``taskset -a``), until the end of the block: the switch gets its own core, so
+    its figures do not depend on where the scheduler puts the client (they vary by half)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        yield
+        return
+    _set_affinity(pid, cpus[-1:])
+    _set_affinity(os.getpid(), cpus[:-1])
+    try:
+        yield
+    finally:
+        _set_affinity(os.getpid(), cpus)
+
+
+def _set_affinity(pid: int, cpus: list[int]) -> None:
+    """Threads created later inherit the mask of the thread that creates them."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with suppress(ProcessLookupError):  # a thread that just ended
+            os.sched_setaffinity(int(tid), cpus)
 
 
 def process_cpu_s(pid: int) -> float:
@@ -92,77 +130,119 @@ async def bench_round_trips(address: str, pid: int, round_trips: int) -> None:
     try:
         await client.send(message)
         await client.next_message("packet")  # warm-up
-        cpu.start()
-        started = time.perf_counter()
-        for _ in range(round_trips):
-            await client.send(message)
-            await client.next_message("packet")
-        elapsed = time.perf_counter() - started
-        cpu.stop()
+        with own_core(pid):
+            cpu.start()
+            started = time.perf_counter()
+            for _ in range(round_trips):
+                await client.send(message)
+                await client.next_message("packet")
+            elapsed = time.perf_counter() - started
+            cpu.stop()
     finally:
         await client.close()
     rate = round_trips / elapsed
     us = cpu.us_per(round_trips)
     print(
         f"PacketOut -> PacketIn: {rate:,.0f} round trips/s ({round_trips}, one in flight)"
-        f"{_versus(rate, BEFORE_ROUND_TRIPS_PER_S, True)}"
+        f"{_versus(rate, BEFORE['round_trips_per_s'], True)}"
     )
-    print(f"  switch CPU per round trip: {us:.0f} us{_versus(us, BEFORE_ROUND_TRIP_CPU_US, False)}")
+    print(f"  switch CPU per round trip: {us:.0f} us{_versus(us, BEFORE['round_trip_us'], False)}")
 
 
 async def bench_packet_out_to_wire(log_dir: Path, packets: int) -> None:
-    """Packet-outs to port 1 as fast as the stream takes them; frames counted on the wire."""
+    """Packet-outs to port 1, counted as frames on the wire: first back to back (as fast as
+    the stream takes them), then one at a time at the probe pace, as the controller's
+    liveness probes come."""
     lab = VethLab()
     try:
         host = lab.add_host(1)
         with switch_process([(1, host.switch_iface)], log_dir, DEVICE_ID) as switch:
             client, schema = await session(switch.address)
             try:
-                messages = [
-                    P4PacketOut(_frame(WIRE_ETHERTYPE, i), egress_port=1, pad=0).encode_update(
-                        schema
-                    )
-                    for i in range(packets)
-                ]
-                counter = _WireCounter(open_raw_socket(host), WIRE_ETHERTYPE)
-                cpu = CpuMeter(switch.process.pid)
-                cpu.start()
-                started = time.perf_counter()
-                for message in messages:
-                    await client.send(message)
-                await asyncio.to_thread(until_quiet, lambda: counter.count)
-                elapsed = counter.last_at - started
-                cpu.stop()
-                received, in_order = counter.close()
+                with own_core(switch.process.pid):
+                    for pace in (None, PROBE_PACE_PER_S):
+                        count = packets if pace is None else packets // 2
+                        messages = [
+                            P4PacketOut(
+                                _frame(WIRE_ETHERTYPE, i), egress_port=1, pad=0
+                            ).encode_update(schema)
+                            for i in range(count)
+                        ]
+                        counter = _WireCounter(open_raw_socket(host), WIRE_ETHERTYPE)
+                        await _wire_phase(client, messages, counter, switch.process.pid, pace)
             finally:
                 await client.close()
     finally:
         lab.close()
-    rate = received / elapsed if elapsed > 0 else 0.0
-    us = cpu.us_per(packets)
-    order = "in order" if in_order else "OUT OF ORDER"
-    print(
-        f"PacketOut -> wire: {rate:,.0f} packets/s ({received} of {packets} arrived, {order})"
-        f"{_versus(rate, BEFORE_WIRE_PER_S, True)}"
-    )
-    print(f"  switch CPU per packet-out: {us:.0f} us{_versus(us, BEFORE_WIRE_CPU_US, False)}")
+
+
+async def _wire_phase(
+    client: P4RuntimeClient,
+    messages: list[p4r.StreamMessageRequest],
+    counter: _WireCounter,
+    pid: int,
+    pace_per_s: int | None,
+) -> None:
+    cpu = CpuMeter(pid)
+    cpu.start()
+    started = await _send(client.send, messages, pace_per_s)
+    await asyncio.to_thread(until_quiet, lambda: counter.count)
+    elapsed = counter.last_at - started
+    cpu.stop()
+    received, reordered = counter.close()
+    sent = len(messages)
+    order = f"{reordered} REORDERED" if reordered else "in order"
+    us = cpu.us_per(sent)
+    if pace_per_s is None:
+        rate = received / elapsed if elapsed > 0 else 0.0
+        print(
+            f"PacketOut -> wire: {rate:,.0f} packets/s, back to back ({received} of {sent} "
+            f"arrived, {order}){_versus(rate, BEFORE['wire_per_s'], True)}"
+        )
+        print(f"  switch CPU per packet-out: {us:.0f} us{_versus(us, BEFORE['wire_us'], False)}")
+    else:
+        print(
+            f"PacketOut -> wire at the probe pace ({pace_per_s:,}/s, one at a time): "
+            f"{received} of {sent} arrived, {order}"
+        )
+        print(
+            f"  switch CPU per packet-out (probe): {us:.0f} us"
+            f"{_versus(us, BEFORE['probe_us'], False)}"
+        )
+
+
+async def _send(
+    write: Callable[[p4r.StreamMessageRequest], Awaitable[None]],
+    messages: list[p4r.StreamMessageRequest],
+    pace_per_s: int | None,
+) -> float:
+    """Writes the messages back to back or at ``pace_per_s``; returns when it started."""
+    started = time.perf_counter()
+    for i, message in enumerate(messages):
+        await write(message)
+        if pace_per_s is not None:
+            await asyncio.sleep(max(0.0, started + (i + 1) / pace_per_s - time.perf_counter()))
+    return started
 
 
 class _WireCounter:
-    """Counts frames of one ether type on a raw socket (in a thread) and checks their order."""
+    """Counts frames of one ether type on a raw socket (in a thread); a frame whose sequence
+    number is not above the last one's counts as reordered (losses are ``sent - count``)."""
 
     def __init__(self, sock: socket.socket, ether_type: int) -> None:
+        # Room for a whole back-to-back run: the benchmark must not drop what the switch sent.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024 * 1024)
         self.sock = sock
         self.type_bytes = ether_type.to_bytes(2, "big")
         self.count = 0
+        self.reordered = 0
         self.last_at = 0.0
-        self.in_order = True
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run)
         self._thread.start()
 
     def _run(self) -> None:
-        expected = 0
+        last = -1
         while not self._stop.is_set():
             try:
                 data = self.sock.recv(2048)
@@ -170,16 +250,18 @@ class _WireCounter:
                 continue
             if data[12:14] != self.type_bytes:
                 continue
-            self.in_order &= int.from_bytes(data[14:18], "big") == expected
-            expected += 1
+            seq = int.from_bytes(data[14:18], "big")
+            self.reordered += seq <= last
+            last = max(last, seq)
             self.count += 1
             self.last_at = time.perf_counter()
 
-    def close(self) -> tuple[int, bool]:
+    def close(self) -> tuple[int, int]:
+        """``(frames received, frames reordered)``."""
         self._stop.set()
         self._thread.join()
         self.sock.close()
-        return self.count, self.in_order
+        return self.count, self.reordered
 
 
 def until_quiet(count: Callable[[], int], quiet_s: float = 0.3, limit_s: float = 5.0) -> None:
@@ -190,3 +272,67 @@ def until_quiet(count: Callable[[], int], quiet_s: float = 0.3, limit_s: float =
         time.sleep(0.02)
         if count() != last:
             last, last_change = count(), time.monotonic()
+
+
+async def _discard_stream(
+    request_iterator: AsyncIterator[p4r.StreamMessageRequest], context: grpc.aio.ServicerContext
+) -> None:
+    async for _ in request_iterator:
+        pass
+
+
+async def _serve_discarding(address: str) -> None:
+    """P4Runtime's StreamChannel and nothing else: reads each message, does nothing with it."""
+    handler = grpc.stream_stream_rpc_method_handler(
+        _discard_stream,
+        request_deserializer=p4r.StreamMessageRequest.FromString,
+        response_serializer=p4r.StreamMessageResponse.SerializeToString,
+    )
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler("p4.v1.P4Runtime", {"StreamChannel": handler}),)
+    )
+    server.add_insecure_port(address)
+    await server.start()
+    await server.wait_for_termination()
+
+
+async def bench_grpc_floor(packets: int) -> None:
+    """The per-message CPU of a do-nothing StreamChannel server, back to back and paced."""
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.p4rt_packets", "grpc-floor-server", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(argv)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        if not wait_for_port("127.0.0.1", port, 30):
+            raise RuntimeError("the gRPC floor server did not listen")
+        stream = p4runtime_pb2_grpc.P4RuntimeStub(channel).StreamChannel()
+        message = p4r.StreamMessageRequest(
+            packet=p4r.PacketOut(payload=_frame(WIRE_ETHERTYPE, 0), metadata=[])
+        )
+        await stream.write(message)
+        figures = []
+        with own_core(server.pid):
+            for pace in (None, PROBE_PACE_PER_S):
+                count = packets if pace is None else packets // 2
+                cpu = CpuMeter(server.pid)
+                cpu.start()
+                await _send(stream.write, [message] * count, pace)
+                await asyncio.sleep(0.3)  # the server drains what is in flight
+                cpu.stop()
+                figures.append(cpu.us_per(count))
+        stream.cancel()
+    finally:
+        await channel.close()
+        server.terminate()
+        server.wait()
+    print(
+        f"gRPC floor (a StreamChannel that discards every message): {figures[0]:.0f} us "
+        f"back to back, {figures[1]:.0f} us at the probe pace, per message"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["grpc-floor-server"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m bench.p4rt_packets grpc-floor-server HOST:PORT")
+    asyncio.run(_serve_discarding(sys.argv[2]))

@@ -1,6 +1,10 @@
-"""Builders for P4Runtime updates over the fixture P4Info."""
+"""Builders for P4Runtime updates over the fixture P4Info, and polling with a deadline."""
 
 from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
 
 from finsy.proto import p4r
 
@@ -30,3 +34,11 @@ def fwd_entry(mac: bytes, port: bytes = b"\x01", **extra: object) -> p4r.TableEn
 
 def drop_action() -> p4r.TableAction:
     return p4r.TableAction(action=p4r.Action(action_id=DROP))
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    """Poll ``condition`` (work done on other threads or the server's loop) until it holds."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)

@@ -34,6 +34,7 @@ from softswitch.p4rt.server import P4RuntimeServer, P4RuntimeService
 from softswitch.p4rt.switch_target import SwitchDataplane, SwitchTarget
 from softswitch.ports import PortSet, Shaping
 from tests.p4rt.conftest import write_errors
+from tests.p4rt.helpers import until
 
 PROGRAM = Path(__file__).resolve().parents[2] / "bench" / "p4" / "p4rt_switch.p4"
 CPU_PORT = 255
@@ -182,18 +183,8 @@ async def test_packet_in_and_packet_out(stack: Stack) -> None:
     stack.ports.sent.clear()
     await stack.client.send(P4PacketOut(out, egress_port=4, pad=0).encode_update(stack.schema))
     # PacketOut is handled on the server's loop: poll the recorded ports with a deadline.
-    await _until(lambda: bool(stack.ports.sent))
+    await until(lambda: bool(stack.ports.sent))
     assert stack.ports.sent == [(4, out)]
-
-
-async def _until(condition: object, timeout_s: float = 5.0) -> None:
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.005)
 
 
 async def test_learning_digest_and_ack(stack: Stack) -> None:
@@ -282,7 +273,7 @@ async def test_rate_limited_queue_paces_packets() -> None:
         for i in range(5):
             s.dataplane.receive(1, frame(HOST_B, HOST_A, payload=bytes([i]) * 46))
         # Held packets leave from the pacer thread at 200 packets/s: poll, do not sleep.
-        await _until(lambda: len(s.ports.sent) == 5)
+        await until(lambda: len(s.ports.sent) == 5)
         assert [data[14] for _, data in s.ports.sent] == [0, 1, 2, 3, 4]
     finally:
         await s.client.close()
