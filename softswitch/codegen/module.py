@@ -27,6 +27,7 @@ class GeneratedModule:
             "checked_index": rt.checked_index,
             "checked_pos": rt.checked_pos,
             "StackIndexOutOfRange": rt.StackIndexOutOfRange,
+            "StackIndexAboveRange": rt.StackIndexAboveRange,
             "LOOP_LIMIT": rt.LOOP_LIMIT,
             "LoopLimitExceeded": rt.LoopLimitExceeded,
             "shl": rt.shl,

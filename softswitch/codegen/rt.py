@@ -83,7 +83,13 @@ class StackIndexOutOfRange(Exception):
     """A run-time header stack index outside the stack; the statement using it is skipped."""
 
 
+class StackIndexAboveRange(StackIndexOutOfRange):
+    """The index is at or past the stack's size (not negative): p4c's rewrite of
+    ``x = hs[i].f`` then stores an undefined value (0 in BMv2) into ``x``."""
+
+
 STACK_INDEX_OUT_OF_RANGE = StackIndexOutOfRange()
+STACK_INDEX_ABOVE_RANGE = StackIndexAboveRange()
 
 
 def checked_index(stack: HeaderStack, index: int) -> Any:
@@ -91,11 +97,12 @@ def checked_index(stack: HeaderStack, index: int) -> Any:
 
     p4c's HSIndexSimplifier (BMv2 back end) rewrites a statement using ``stack[i]`` into
     ``if (i == 0) {...} else if (i == 1) {...}``: with ``i`` out of range nothing of the
-    statement runs (an ``if`` takes its else branch). The generated code gets that by
-    catching this exception around such statements.
+    statement runs (an ``if`` takes its else branch), except that an assignment reading
+    ``hs[i]`` with ``i >= size`` stores an undefined value. The generated code gets that by
+    catching these exceptions around such statements.
     """
     if not 0 <= index < stack.size:  # checked_pos's test, inline: this is per packet
-        raise STACK_INDEX_OUT_OF_RANGE
+        raise STACK_INDEX_ABOVE_RANGE if index >= 0 else STACK_INDEX_OUT_OF_RANGE
     return stack.elems[index]
 
 
@@ -103,7 +110,7 @@ def checked_pos(stack: HeaderStack, index: int) -> int:
     """``index`` if it designates an element of ``stack`` (for ``stack[i] = h``), else
     raises as ``checked_index`` does."""
     if not 0 <= index < stack.size:
-        raise STACK_INDEX_OUT_OF_RANGE
+        raise STACK_INDEX_ABOVE_RANGE if index >= 0 else STACK_INDEX_OUT_OF_RANGE
     return index
 
 

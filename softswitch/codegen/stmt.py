@@ -60,15 +60,7 @@ class StmtCompiler:
         if isinstance(s, ast.ConstDecl):
             return []  # uses are folded or compiled from the declaration
         if isinstance(s, ast.AssignStmt):
-            pinned = self.ex.pin_indices(s.lhs)
-            value = (
-                self.ex.value(s.rhs)
-                if not isinstance(s.rhs, ast.ListExpr | ast.StructExpr)
-                else self.ex._coerce(s.rhs, strip(s.lhs.type))
-            )
-            lines = self._flush(self.ex.assign(s.lhs, value))
-            self.ex.unpin(pinned)
-            return skip_on_bad_index(lines)
+            return self._assign(s)
         if isinstance(s, ast.CallStmt):
             return skip_on_bad_index(self._flush(self.calls.call_stmt(s.call)))
         if isinstance(s, ast.BlockStmt):
@@ -94,15 +86,43 @@ class StmtCompiler:
             return ["continue"]
         raise CodegenError(f"{where(s)}: unsupported statement {type(s).__name__}")
 
+    def _assign(self, s: ast.AssignStmt) -> list[str]:
+        pinned = self.ex.pin_indices(s.lhs)
+        value = (
+            self.ex.value(s.rhs)
+            if not isinstance(s.rhs, ast.ListExpr | ast.StructExpr)
+            else self.ex._coerce(s.rhs, strip(s.lhs.type))
+        )
+        lines = self._flush(self.ex.assign(s.lhs, value))
+        self.ex.unpin(pinned)
+        if pinned or not uses_runtime_index(lines):
+            return skip_on_bad_index(lines)
+        # Only the right side indexes a stack at run time: past the end, p4c's rewrite
+        # assigns an undefined value (BMv2: 0, an invalid header); a negative index skips.
+        undefined = self.ex.layouts.default(s.lhs.type)
+        return [
+            "try:",
+            *indent(lines),
+            "except StackIndexAboveRange:",
+            *indent(self._flush(self.ex.assign(s.lhs, undefined))),
+            "except StackIndexOutOfRange:",
+            "    pass",
+        ]
+
     def variable(self, d: ast.VariableDecl) -> list[str]:
         name = self.ex.temp(f"v_{d.name}_")
         self.ex.names[d] = name
-        if d.init is not None:
-            target = d.type if d.type is not None else d.init.type
-            value = self.ex._coerce(d.init, target) if target is not None else self.ex.value(d.init)
-        else:
-            value = self.ex.layouts.default(d.type)
-        return self._flush([f"{name} = {value}"])
+        default = self.ex.layouts.default(d.type)
+        if d.init is None:
+            return self._flush([f"{name} = {default}"])
+        target = d.type if d.type is not None else d.init.type
+        value = self.ex._coerce(d.init, target) if target is not None else self.ex.value(d.init)
+        lines = self._flush([f"{name} = {value}"])
+        if not uses_runtime_index(lines):
+            return lines
+        # As an assignment from hs[i] (p4c splits the initializer off): out of range, the
+        # variable holds an undefined value, the type's default here.
+        return [f"{name} = {default}", *skip_on_bad_index(lines)]
 
     def _if(self, s: ast.IfStmt) -> list[str]:
         cond = self.ex.expr(s.cond)

@@ -110,12 +110,27 @@ class TableCompiler:
         key_sources: list[str] = []
         selector_sources: list[str] = []
         selector_widths: list[int] = []
+        key_lines: list[str] = []
         for element in decl.keys:
             t = strip(element.expr.type)
             width = t.bit_width()
             if width is None:
                 raise CodegenError(f"{where(element)}: key of type {t} has no fixed width")
+            key_lines += ex.pre  # earlier keys' statements keep their order
+            ex.pre = []
             source = ex.expr(element.expr)
+            if "checked_index(" in source:
+                # p4c moves such a key into a temporary assigned from hs[i]: out of range,
+                # it holds an undefined value (BMv2: 0) and the table still applies.
+                tmp = ex.temp("key")
+                pre, ex.pre = ex.pre, []
+                key_lines += [
+                    "try:",
+                    *indent([*pre, f"{tmp} = {source}"]),
+                    "except StackIndexOutOfRange:",
+                    f"    {tmp} = {'False' if isinstance(t, T.BoolType) else '0'}",
+                ]
+                source = tmp
             if isinstance(t, T.BoolType):
                 source = f"int({source})"
             elif isinstance(t, T.BitsType) and t.signed:
@@ -183,6 +198,7 @@ class TableCompiler:
             apply_args += ", (" + "".join(s + ", " for s in selector_sources) + ")"
         pre, ex.pre = ex.pre, []
         body = [
+            *key_lines,
             *pre,
             f"hit, call, entry = {table_var}.apply({apply_args})",
         ]
