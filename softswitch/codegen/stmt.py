@@ -72,8 +72,7 @@ class StmtCompiler:
         if isinstance(s, ast.ExitStmt):
             return ["raise EXIT"]
         if isinstance(s, ast.ReturnStmt):
-            result = self.ex.value(s.value) if s.value is not None else None
-            return self._flush([self.returns(result)])
+            return self._return(s)
         if isinstance(s, ast.SwitchStmt):
             return self._switch(s)
         if isinstance(s, ast.ForStmt):
@@ -108,6 +107,17 @@ class StmtCompiler:
             "except StackIndexOutOfRange:",
             "    pass",
         ]
+
+    def _return(self, s: ast.ReturnStmt) -> list[str]:
+        if s.value is None:
+            return [self.returns(None)]
+        lines = self._flush([self.returns(self.ex.value(s.value))])
+        if not uses_runtime_index(lines):
+            return lines
+        # p4c inlines the function: ``return hs[i].f`` assigns its result from hs[i], so
+        # out of range the result is undefined (the type's default here).
+        undefined = self.returns(self.ex.layouts.default(s.value.type))
+        return ["try:", *indent(lines), "except StackIndexOutOfRange:", f"    {undefined}"]
 
     def variable(self, d: ast.VariableDecl) -> list[str]:
         name = self.ex.temp(f"v_{d.name}_")

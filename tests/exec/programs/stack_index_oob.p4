@@ -1,7 +1,7 @@
 // A run-time header stack index past the end, as p4c's HSIndexSimplifier rewrites it for
 // BMv2: an if's condition is false (else branch), a table key reading hs[i] is 0 and the
-// table still applies, an assignment (or initializer) reading hs[i] stores 0, and with a
-// negative index such an assignment does nothing.
+// table still applies, an assignment (or initializer, or a function's return) reading hs[i]
+// gives 0, and with a negative index such an assignment does nothing.
 #include <core.p4>
 #include <v1model.p4>
 
@@ -25,6 +25,10 @@ struct headers_t {
 }
 
 struct meta_t {}
+
+bit<8> slot_value(in headers_t h) {
+    return h.slots[h.sel.idx].v;
+}
 
 parser P(packet_in pkt, out headers_t h, inout meta_t m, inout standard_metadata_t sm) {
     state start {
@@ -58,7 +62,7 @@ control Ing(inout headers_t h, inout meta_t m, inout standard_metadata_t sm) {
         h.sel.y = h.slots[h.sel.idx].v;
         h.sel.z = h.slots[h.sel.sidx].v;
         bit<8> copy = h.slots[h.sel.idx].v;
-        h.sel.u = copy;
+        h.sel.u = copy + slot_value(h);
         sm.egress_spec = 1;
     }
 }
