@@ -239,21 +239,35 @@ class TypeLayouts:
             raise CodegenError(f"header field of type {t} has no fixed width")
         return w
 
-    @staticmethod
-    def _from_bits(raw: str, t: T.P4Type, width: int) -> str:
+    def _from_bits(self, raw: str, t: T.P4Type, width: int) -> str:
         if isinstance(t, T.BoolType):
             return f"bool({raw})"
         if isinstance(t, T.BitsType) and t.signed:
             half = 1 << (width - 1)
             return f"((({raw}) ^ {half:#x}) - {half:#x})"
+        if isinstance(t, T.StructLikeType):  # a struct inside a header: its fields in order
+            parts, shift = [], width
+            for f in t.fields:
+                ft = strip(f.type)
+                w = self._width(ft)
+                shift -= w
+                parts.append(self._from_bits(f"((({raw}) >> {shift}) & {(1 << w) - 1:#x})", ft, w))
+            return f"{self.class_of(t)}._mk({', '.join(parts)})"
         return raw
 
-    @staticmethod
-    def _to_bits(value: str, t: T.P4Type, width: int, shift: int) -> str:
+    def _to_bits(self, value: str, t: T.P4Type, width: int, shift: int) -> str:
         if isinstance(t, T.BoolType):
             term = f"int({value})"
         elif isinstance(t, T.BitsType) and t.signed:
             term = f"({value} & {(1 << width) - 1:#x})"
+        elif isinstance(t, T.StructLikeType):
+            terms, inner = [], width
+            for f in t.fields:
+                ft = strip(f.type)
+                w = self._width(ft)
+                inner -= w
+                terms.append(self._to_bits(f"{value}.{field_attr(f.name)}", ft, w, inner))
+            term = "(" + (" | ".join(terms) or "0") + ")"
         else:
             term = value
         return f"({term} << {shift})" if shift else term
