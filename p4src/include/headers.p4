@@ -217,7 +217,8 @@ struct lookup_md_t {
 
 /*
  * Everything an FN copy needs in egress. Marked @field_list(FL_FN) so BMv2 preserves it
- * across clone_preserving_field_list(); FL_FN is defined in define.p4.
+ * across clone_preserving_field_list(); FL_FN is defined in define.p4. On TNA the copy carries
+ * it in a mirror header (tna/include/glue.p4, fn_mirror_h).
  */
 struct fn_md_t {
     @field_list(FL_FN) bit<8>      fn_type;

@@ -19,7 +19,8 @@ control Forwarding(inout headers_t hdr,
     FlowletState() flowlet_state;
     FlowletPin() flowlet_pin;
 
-    CRC32_ACTION_SELECTOR(next_hop_selector, NEXT_HOP_SELECTOR_SIZE, NEXT_HOP_SELECTOR_WIDTH);
+    CRC32_ACTION_SELECTOR(next_hop_selector, NEXT_HOP_SELECTOR_SIZE, NEXT_HOP_SELECTOR_WIDTH,
+                          NEXT_HOP_GROUP_TABLE_SIZE);
     DIRECT_PACKET_BYTE_COUNTER ipv4_routes_counter;
     DIRECT_PACKET_BYTE_COUNTER next_hop_groups_counter;
 

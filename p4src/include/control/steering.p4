@@ -13,7 +13,8 @@ control Steering(inout headers_t hdr,
                  inout local_md_t md,
                  inout fantel_intr_md_t intr) {
 
-    CRC32_ACTION_SELECTOR(endpoint_selector, ENDPOINT_SELECTOR_SIZE, ENDPOINT_SELECTOR_WIDTH);
+    CRC32_ACTION_SELECTOR(endpoint_selector, ENDPOINT_SELECTOR_SIZE, ENDPOINT_SELECTOR_WIDTH,
+                          ENDPOINT_GROUP_TABLE_SIZE);
     DIRECT_PACKET_BYTE_COUNTER affinity_pools_counter;
     DIRECT_PACKET_BYTE_COUNTER pool_endpoints_counter;
 

@@ -27,14 +27,14 @@ const bit<2> METER_COLOR_RED    = 3;
 #define DIRECT_PACKET_BYTE_COUNTER      DirectCounter<bit<64>>(CounterType_t.PACKETS_AND_BYTES)
 #define DIRECT_BYTE_METER               DirectMeter(MeterType_t.BYTES)
 #define DIRECT_METER_READ(meter, color) color = (bit<2>)meter.execute()
-/* Members in an ActionProfile of `size`, groups of up to SELECTOR_MAX_GROUP_SIZE members;
-   TNA hashes the selector keys itself, hash_width bits of CRC32. */
+/* `members` in an ActionProfile, `groups` of up to SELECTOR_MAX_GROUP_SIZE members; TNA
+   hashes the selector keys itself, hash_width bits of CRC32. */
 #define SELECTOR_MAX_GROUP_SIZE 64
-#define CRC32_ACTION_SELECTOR(name, size, hash_width)                              \
+#define CRC32_ACTION_SELECTOR(name, members, hash_width, groups)                   \
     Hash<bit<hash_width>>(HashAlgorithm_t.CRC32) name##_hash;                      \
-    ActionProfile(size) name##_members;                                            \
+    ActionProfile(members) name##_members;                                         \
     ActionSelector(name##_members, name##_hash, SelectorMode_t.FAIR,               \
-                   SELECTOR_MAX_GROUP_SIZE, (size) / SELECTOR_MAX_GROUP_SIZE) name
+                   SELECTOR_MAX_GROUP_SIZE, groups) name
 
 /* Switch time in the SALU: 32 bits of ~1.024 us (ns >> 10); wraps after ~73 minutes. */
 typedef bit<32> salu_time_t;

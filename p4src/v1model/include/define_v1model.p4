@@ -37,9 +37,9 @@ const bit<32> PKT_INSTANCE_TYPE_EGRESS_CLONE  = 2;
 #define DIRECT_PACKET_BYTE_COUNTER      direct_counter(CounterType.packets_and_bytes)
 #define DIRECT_BYTE_METER               direct_meter<bit<2>>(MeterType.bytes)
 #define DIRECT_METER_READ(meter, color) meter.read(color)
-/* A weighted group selector over `size` members hashing its selector keys with CRC32 to
-   hash_width bits (see forwarding.p4). */
-#define CRC32_ACTION_SELECTOR(name, size, hash_width) \
-    action_selector(HashAlgorithm.crc32, size, hash_width) name
+/* A weighted group selector over `members` members hashing its selector keys with CRC32 to
+   hash_width bits (see forwarding.p4); v1model sizes groups at run time, TNA needs `groups`. */
+#define CRC32_ACTION_SELECTOR(name, members, hash_width, groups) \
+    action_selector(HashAlgorithm.crc32, members, hash_width) name
 
 #endif  /* __FANTEL_DEFINE_V1MODEL__ */
