@@ -193,7 +193,12 @@ class ProgramCompiler:
         return self.module.bind(unit, "hash")
 
     def global_extern(self, decl: ast.Declaration) -> str | None:
-        return None  # v1model programs instantiate externs inside controls
+        """The runtime object of a top-level extern instance (``register<..>(N) r;`` outside
+        any control), shared by every control that uses it; None if ``decl`` is not one."""
+        for inst in self.checked.globals.values():
+            if inst.decl is decl:
+                return self.create_extern(inst)
+        return None
 
     def create_value_set(self, owner: Instance, decl: ast.ValueSetDecl) -> str:
         name = qualified(owner.name, decl)
