@@ -426,6 +426,7 @@ class CallChecker(ExprChecker):
         for arg, p, ptype in zip(bound, params, types_, strict=True):
             if arg is None or (arg.type is not None and arg is p.default):
                 continue
+            self.reject_default_values(arg, f"an argument of '{name}'")
             hint = subst(ptype, bindings)
             arg_ty = self.check_expr(arg, None if contains_typevar(hint) else hint)
             if not unify(ptype, arg_ty, bindings, free):

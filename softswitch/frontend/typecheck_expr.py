@@ -158,6 +158,8 @@ class ExprChecker(CheckerBase):
                 f"cannot {what} a list of {count} elements to {target} "
                 f"with {len(element_types)} fields",
             )
+        if expr.dots:
+            self._check_defaultable(expr, element_types[count:])
         for element, ty in zip(expr.elements, element_types, strict=False):
             self.convert(element, ty, what)
         expr.type = target
@@ -181,11 +183,28 @@ class ExprChecker(CheckerBase):
                 self.convert(given[f.name], f.type, what)
             elif not expr.dots:
                 self.fail(expr, f"cannot {what} {{...}} to {target}: field '{f.name}' is missing")
+        if expr.dots:
+            self._check_defaultable(expr, [f.type for f in target.fields if f.name not in given])
         expr.type = target
         values = {name: value.const_value for name, value in expr.fields}
         if not expr.dots and all(v is not None for v in values.values()):
             expr.const_value = values
         return True
+
+    def _check_defaultable(self, expr: ast.Expression, defaulted: list[P4Type]) -> None:
+        """``...`` cannot stand for a varbit field, even a nested one (p4c
+        default-initializer-err.p4)."""
+        pending = list(defaulted)
+        while pending:
+            ty = pending.pop()
+            if isinstance(ty, VarbitType):
+                self.fail(expr, f"'...' cannot give a default value to a {ty} field")
+            if isinstance(ty, StructLikeType):
+                pending.extend(f.type for f in ty.fields)
+            elif isinstance(ty, TupleType):
+                pending.extend(ty.elements)
+            elif isinstance(ty, HeaderStackType):
+                pending.append(ty.element)
 
     @staticmethod
     def _tuple_constant_as_struct(side: ast.Expression, this: P4Type, other: P4Type) -> bool:
@@ -448,8 +467,17 @@ class ExprChecker(CheckerBase):
             self._fold(expr, lambda: fold_unary(op, value, ty))
         return ty
 
+    def reject_default_values(self, expr: ast.Expression, where: str) -> None:
+        """A ``{..., ...}`` with default values only initializes or is assigned; p4c refuses
+        it as an operand, a call argument or a returned value (default-values-operations-err)."""
+        if isinstance(expr, ast.ListExpr | ast.StructExpr) and expr.dots:
+            self.fail(expr, f"default values {{...}} cannot be used in {where}")
+
     def _binary(self, expr: ast.Binary) -> P4Type:
         op = expr.op
+        if op in _EQUALITY:
+            for side in (expr.left, expr.right):
+                self.reject_default_values(side, f"a '{op.value}' comparison")
         if isinstance(expr.left, _CONTEXT_TYPED):
             # `{#} == h`: the other operand says which header type `{#}` is.
             right = self.check_value(expr.right)

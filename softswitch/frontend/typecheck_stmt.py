@@ -145,6 +145,7 @@ class StmtChecker(CallChecker):
             return
         if isinstance(expected, VoidType):
             self.fail(stmt.value, "cannot return a value here")
+        self.reject_default_values(stmt.value, "a return statement")
         self.check_value(stmt.value, expected)
         self.convert(stmt.value, expected, "return")
 
