@@ -85,12 +85,13 @@ control Forwarding(inout headers_t hdr,
             intr.drop = true;
             return;
         }
-        bit<32> flowlet_slot = md.lkp.flow_hash & (FLOWLET_SLOTS - 1);   /* power of 2 */
-        bool new_flowlet;
-        flowlet_state.apply(flowlet_slot, md.lkp.now, md.cfg.flowlet_gap,
-                            md.flowlet_id, new_flowlet);
         switch (ipv4_routes.apply().action_run) {
             set_next_id: {
+                /* Flowlets of routed packets only: a dropped packet starts none. */
+                bit<32> flowlet_slot = md.lkp.flow_hash & (FLOWLET_SLOTS - 1);   /* 2^n */
+                bool new_flowlet;
+                flowlet_state.apply(flowlet_slot, md.lkp.now, md.cfg.flowlet_gap,
+                                    md.flowlet_id, new_flowlet);
                 /* Same flowlet, same route: the hop it started on, whatever the weights now;
                    otherwise the group picks one and the flowlet is pinned to it. */
                 bool pinned;
