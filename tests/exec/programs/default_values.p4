@@ -25,7 +25,8 @@ control I(inout headers hdr, inout metadata meta, inout standard_metadata_t sm) 
         sm.egress_spec = 1;
         S s = { i = ..., ... };
         tuple<bit<8>, bool> t2 = { 7, ... };
-        hdr.o = { a = twice({x = 5, ...}) + twice(K) + TT[1], b = t2[0] };
+        in_t five = { x = 5, ... };  // p4c accepts {..., ...} to initialize, not as an argument
+        hdr.o = { a = twice(five) + twice(K) + TT[1], b = t2[0] };
         in_t k2 = K;
         if (k2.e == E.B) {
             hdr.o.b = hdr.o.b + k2.x;
