@@ -1,12 +1,12 @@
 /*
  * What the shared controls know of the architecture (docs/p4-design.md, "Per-architecture
- * layer"). The top file's glue fills the "in" fields from the intrinsic metadata before the
- * controls run and carries out the requests afterwards: v1model in v1model/include/glue.p4
- * (standard_metadata, mark_to_drop, clone_preserving_field_list, truncate), TNA in
- * tna/include/glue.p4 (ig_intr_md, ig_intr_md_for_tm, drop_ctl, mirror_type). Requests act at
- * the end of the pipeline, as v1model's externs do: a later write of egress_spec does not
- * cancel a drop. arch_md_t is the architecture's own part (arch_md.p4 of each architecture);
- * shared controls never touch it, only the per-architecture controls (arch_*.p4) do.
+ * layer"). Each top file fills the "from the architecture" fields before the controls run and
+ * carries out the requests afterwards: v1model in FantelIngress/FantelEgress of
+ * fantel_v1model.p4 (standard_metadata, mark_to_drop, clone_preserving_field_list, truncate),
+ * TNA in tna/include/glue.p4 (ig_intr_md, ig_intr_md_for_tm, drop_ctl, mirror_type).
+ * Requests act at the end of the pipeline, as v1model's externs do: a later write of
+ * egress_spec does not cancel a drop. arch_md_t is the architecture's own part (arch_md.p4 of
+ * each architecture); shared controls never touch it, only the arch_*.p4 controls do.
  */
 #ifndef __FANTEL_INTR_MD__
 #define __FANTEL_INTR_MD__

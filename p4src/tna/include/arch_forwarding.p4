@@ -63,13 +63,13 @@ control FlowletState(in bit<32> slot, in timestamp_t now, in timestamp_t gap,
  * A SALU word is 32 bits, so each MAC takes two registers (_hi, _lo): on TNA the pinned MACs
  * are four registers where v1model has flowlet_pin_smac and flowlet_pin_dmac.
  */
-#define FLOWLET_PIN_REGISTER(T, NAME, FIELD_NAME)                                      \
-    @name(FIELD_NAME) Register<T, bit<32>>(FLOWLET_SLOTS, 0) NAME;                     \
+#define FLOWLET_PIN_REGISTER(T, NAME, REGISTER_NAME)                                   \
+    @name(REGISTER_NAME) Register<T, bit<32>>(FLOWLET_SLOTS, 0) NAME;                  \
     RegisterAction<T, bit<32>, T>(NAME) NAME##_read = {                                \
         void apply(inout T cell, out T rv) { rv = cell; }                               \
     };                                                                                  \
     RegisterAction<T, bit<32>, T>(NAME) NAME##_write = {                               \
-        void apply(inout T cell, out T rv) { cell = NAME##_value; rv = cell; }                               \
+        void apply(inout T cell, out T rv) { cell = NAME##_value; rv = cell; }          \
     };
 
 control FlowletPin(in bool store, in bit<32> slot, in bit<17> route, in bool reuse,

@@ -58,6 +58,7 @@ control QuantSavedBytes(in bit<4> tclass, in bit<16> saved) {
     }
 }
 
+/* intr is for TNA, whose deparser packs the digest from intr.arch. */
 control AuthDigest(inout fantel_intr_md_t intr, in auth_digest_t report) {
     apply {
         digest<auth_digest_t>(DIGEST_RECEIVER, report);

@@ -60,6 +60,7 @@ control LoadLevel(in bit<32> port, in bit<32> ewma, in bit<32> high, in bit<32> 
     }
 }
 
+/* intr is for TNA, whose deparser packs the digest from intr.arch. */
 control StatusDigest(inout fantel_intr_md_t intr, in status_digest_t report) {
     apply {
         digest<status_digest_t>(DIGEST_RECEIVER, report);
