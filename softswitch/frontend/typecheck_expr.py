@@ -653,6 +653,11 @@ class ExprChecker(CheckerBase):
             )
         if isinstance(source, NewType):
             return self.cast_allowed(source.base, target)
+        for bits, struct in ((source, target), (target, source)):
+            if isinstance(bits, BitsType) and _is_bit_struct(struct):
+                # p4c accepts a struct of bit fields as the bits of its fields, in order
+                # (bitvec_cast.p4, bitvec_hdr.p4); the widths must agree.
+                return not bits.signed and bits.width == struct.bit_width()
         if isinstance(target, BitsType):
             if isinstance(source, IntType | BoolType):
                 return isinstance(source, IntType) or (target.width == 1 and not target.signed)
@@ -795,3 +800,16 @@ class ExprChecker(CheckerBase):
         if isinstance(decl, ast.ConstDecl):
             self.fail(expr, f"cannot {what} the constant '{node.name}'")
         self.fail(expr, f"cannot {what} '{node.name}'")
+
+
+def _is_bit_struct(ty: P4Type) -> bool:
+    """A struct whose fields are bit<W>, bool, serializable enums or such structs (p4c's
+    ``onlyBitsOrBitStructs``)."""
+    if not isinstance(ty, StructLikeType) or ty.kind != "struct" or not ty.fields:
+        return False
+    return all(
+        isinstance(f.type, BitsType | BoolType)
+        or (isinstance(f.type, EnumType) and f.type.underlying is not None)
+        or _is_bit_struct(f.type)
+        for f in ty.fields
+    )

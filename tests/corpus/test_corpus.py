@@ -36,8 +36,6 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("compile", "array2"): "front end: C-style array field declarator (FINDINGS 11)",
     ("compile", "array3"): "front end: arrays of non-header elements (FINDINGS 11)",
     ("error", "array4"): "front end: arrays of non-header elements (FINDINGS 11)",
-    # FINDINGS.md 12: casting a struct of bit fields to bit<W> and back.
-    ("compile", "bitvec_cast"): "front end: struct <-> bit<W> casts (FINDINGS 12)",
 }
 
 
