@@ -122,9 +122,8 @@ class StmtCompiler:
     def variable(self, d: ast.VariableDecl) -> list[str]:
         name = self.ex.temp(f"v_{d.name}_")
         self.ex.names[d] = name
-        default = self.ex.layouts.default(d.type)
         if d.init is None:
-            return self._flush([f"{name} = {default}"])
+            return self._flush([f"{name} = {self.ex.layouts.default(d.type)}"])
         target = d.type if d.type is not None else d.init.type
         value = self.ex._coerce(d.init, target) if target is not None else self.ex.value(d.init)
         lines = self._flush([f"{name} = {value}"])
@@ -132,7 +131,7 @@ class StmtCompiler:
             return lines
         # As an assignment from hs[i] (p4c splits the initializer off): out of range, the
         # variable holds an undefined value, the type's default here.
-        return [f"{name} = {default}", *skip_on_bad_index(lines)]
+        return [f"{name} = {self.ex.layouts.default(target)}", *skip_on_bad_index(lines)]
 
     def _if(self, s: ast.IfStmt) -> list[str]:
         cond = self.ex.expr(s.cond)
