@@ -587,7 +587,7 @@ def parse_stf(text: str, filename: str = "<stf>") -> list[StfCommand]:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        keyword, _, rest = line.partition(" ")
+        keyword, _, rest = line.replace("\t", " ").partition(" ")  # bmv2stf: any whitespace
         keyword = keyword.lower()
         rest = rest.strip()
         try:

@@ -54,3 +54,9 @@ def test_ports_not_named_in_the_test_are_not_observed(tmp_path: Path) -> None:
 def test_unknown_table_is_reported_not_raised(tmp_path: Path) -> None:
     passed, failures = run(tmp_path, "add nope k:1 a()\n" + PACKET + f"expect 1 {OUTPUT}\n")
     assert not passed and "no table 'nope'" in failures[0]
+
+
+def test_tabs_separate_words_as_spaces_do(tmp_path: Path) -> None:
+    # bmv2stf splits on any whitespace: "packet<TAB>0 ..." is a packet line.
+    text = PACKET.replace("packet ", "packet\t") + f"expect\t1 {OUTPUT} $\n"
+    assert run(tmp_path, text) == (True, [])
