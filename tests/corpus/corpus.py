@@ -92,14 +92,24 @@ def error_lines(name: str) -> frozenset[int] | None:
 
 
 def needs_normalizing(golden: str) -> bool:
-    return "@corelib" in golden or "initial_default_action_id" in golden
+    return (
+        "@corelib" in golden
+        or "initial_default_action_id" in golden
+        or predates_initial_default_action(golden)
+    )
 
 
-def normalized_p4info(text: str) -> str:
+def predates_initial_default_action(golden: str) -> bool:
+    """Goldens from p4c before P4Runtime 1.4 have tables but no ``initial_default_action``."""
+    return "tables {" in golden and "initial_default_action" not in golden
+
+
+def normalized_p4info(text: str, drop_initial_defaults: bool = False) -> str:
     """``text`` parsed and re-printed, minus what legitimately differs between p4c versions:
-    ``@corelib`` (newer p4c marks core.p4's NoAction with it), and the transient
+    ``@corelib`` (newer p4c marks core.p4's NoAction with it), the transient
     ``initial_default_action_id`` field some stored goldens carry (read as the equivalent
-    ``initial_default_action`` message)."""
+    ``initial_default_action`` message), and with ``drop_initial_defaults`` every table's
+    ``initial_default_action`` (for goldens that predate the field)."""
     text = re.sub(
         r"initial_default_action_id:\s*(\d+)", r"initial_default_action { action_id: \1 }", text
     )
@@ -109,4 +119,7 @@ def normalized_p4info(text: str) -> str:
         kept = [a for a in action.preamble.annotations if a != "@corelib"]
         del action.preamble.annotations[:]
         action.preamble.annotations.extend(kept)
+    if drop_initial_defaults:
+        for table in info.tables:
+            table.ClearField("initial_default_action")
     return text_format.MessageToString(info)

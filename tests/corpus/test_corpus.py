@@ -36,6 +36,9 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("compile", "array2"): "front end: C-style array field declarator (FINDINGS 11)",
     ("compile", "array3"): "front end: arrays of non-header elements (FINDINGS 11)",
     ("error", "array4"): "front end: arrays of non-header elements (FINDINGS 11)",
+    ("compile", "array5"): "front end: arrays of non-header elements (FINDINGS 11)",
+    # FINDINGS.md 14: p4c's golden has no table or action of the directly applied `c1`.
+    ("p4info", "actions-almost-duplicate-names1"): "P4Info: c1.t2 listed (FINDINGS 14)",
 }
 
 
@@ -63,7 +66,8 @@ def test_sample_p4info_matches_p4c(name: str) -> None:
     golden = corpus.golden_p4info(name).read_text()
     ours = p4info_text(build_p4info(compile_file(corpus.SAMPLES / f"{name}.p4")))
     if corpus.needs_normalizing(golden):
-        assert corpus.normalized_p4info(ours) == corpus.normalized_p4info(golden)
+        drop = corpus.predates_initial_default_action(golden)
+        assert corpus.normalized_p4info(ours, drop) == corpus.normalized_p4info(golden, drop)
     else:
         assert ours == golden
 
