@@ -4,21 +4,13 @@
  * applies FantelHeaderParser as a sub-parser. Deparsers emit headers_t as a whole: its fields
  * are in wire order (headers.p4).
  *
- * Malformed fantel headers raise parser errors with verify(); BMv2 then hands the packet to
- * ingress with standard_metadata.parser_error set (fantel_intr_md_t.parser_error), and
- * Filtering drops and counts it.
+ * Malformed fantel header fields (versions, class, candidate count, FN type and parameters)
+ * are not parser errors: Filtering checks them, so that every architecture drops and counts
+ * them per reason (TNA's parser reports hardware flags, not the program's errors). Errors the
+ * parser does raise (a packet too short) reach Filtering as fantel_intr_md_t.parser_error.
  */
 #ifndef __FANTEL_PARSER__
 #define __FANTEL_PARSER__
-
-error {
-    SemBadVersion,
-    SemBadClass,
-    SemBadMoeCount,
-    FnBadVersion,
-    FnBadType,
-    FnBadParams
-}
 
 parser FantelHeaderParser(packet_in packet,
                           inout headers_t hdr,   /* the caller's out headers, all invalid */
@@ -74,8 +66,6 @@ parser FantelHeaderParser(packet_in packet,
 
     state parse_sem {
         packet.extract(hdr.sem);
-        verify(hdr.sem.version == SEM_VERSION, error.SemBadVersion);
-        verify(hdr.sem.tclass <= TCLASS_MAX, error.SemBadClass);
         md.quant_elems = hdr.udp.len - (UDP_HDR_LEN + SEM_FIXED_LEN + BTH_HDR_LEN + ICRC_LEN);
         transition select(hdr.sem.flag_moe) {
             1w1: parse_sem_moe;
@@ -85,7 +75,6 @@ parser FantelHeaderParser(packet_in packet,
 
     state parse_sem_moe {
         packet.extract(hdr.sem_moe);
-        verify(hdr.sem_moe.cand_count <= SEM_MOE_MAX_CANDIDATES, error.SemBadMoeCount);
         md.quant_elems = md.quant_elems - SEM_MOE_LEN;
         transition parse_sem_bth;
     }
@@ -156,9 +145,6 @@ parser FantelHeaderParser(packet_in packet,
 
     state parse_fn {
         packet.extract(hdr.fn);
-        verify(hdr.fn.version == FN_VERSION, error.FnBadVersion);
-        verify(hdr.fn.fn_type != 0 && hdr.fn.fn_type <= FN_TYPE_MAX, error.FnBadType);
-        verify((hdr.fn.params & FN_PARAM_RESERVED_MASK) == 0, error.FnBadParams);
         transition select(hdr.fn.params[0:0]) {
             1w1: parse_fn_five_tuple;
             default: parse_fn_after_five_tuple;

@@ -1,6 +1,7 @@
 /*
- * Ingress filtering: port roles, malformed-packet drops (counted per reason), and the rule that
- * notifications and probes are only accepted from infrastructure ports.
+ * Ingress filtering: port roles, malformed-packet drops (counted per reason: checksum, each
+ * malformed SEM/FN field, other parser errors), and the rule that notifications and probes are
+ * only accepted from infrastructure ports.
  */
 #ifndef __FANTEL_FILTERING__
 #define __FANTEL_FILTERING__
@@ -44,17 +45,18 @@ control Filtering(inout headers_t hdr,
         if (!md.bypass) {
             if (intr.checksum_error) {
                 drop_packet(DROP_REASON_IPV4_CHECKSUM);
-            } else if (intr.parser_error == error.SemBadVersion) {
+            } else if (hdr.sem.isValid() && hdr.sem.version != SEM_VERSION) {
                 drop_packet(DROP_REASON_SEM_BAD_VERSION);
-            } else if (intr.parser_error == error.SemBadClass) {
+            } else if (hdr.sem.isValid() && hdr.sem.tclass > TCLASS_MAX) {
                 drop_packet(DROP_REASON_SEM_BAD_CLASS);
-            } else if (intr.parser_error == error.SemBadMoeCount) {
+            } else if (hdr.sem_moe.isValid()
+                       && hdr.sem_moe.cand_count > SEM_MOE_MAX_CANDIDATES) {
                 drop_packet(DROP_REASON_SEM_BAD_MOE);
-            } else if (intr.parser_error == error.FnBadVersion) {
+            } else if (hdr.fn.isValid() && hdr.fn.version != FN_VERSION) {
                 drop_packet(DROP_REASON_FN_BAD_VERSION);
-            } else if (intr.parser_error == error.FnBadType) {
+            } else if (hdr.fn.isValid() && (hdr.fn.fn_type == 0 || hdr.fn.fn_type > FN_TYPE_MAX)) {
                 drop_packet(DROP_REASON_FN_BAD_TYPE);
-            } else if (intr.parser_error == error.FnBadParams) {
+            } else if (hdr.fn.isValid() && (hdr.fn.params & FN_PARAM_RESERVED_MASK) != 0) {
                 drop_packet(DROP_REASON_FN_BAD_PARAMS);
             } else if (intr.parser_error != error.NoError) {
                 drop_packet(DROP_REASON_PARSER_OTHER);
