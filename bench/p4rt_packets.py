@@ -26,29 +26,35 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
-from finsy import P4PacketOut, P4Schema
+from finsy import P4PacketOut, P4Schema, P4TableAction, P4TableEntry, P4TableMatch
 from finsy.proto import p4r
 from finsy.proto.p4.v1 import p4runtime_pb2_grpc
 
-from bench.netns import VethLab, free_port, open_raw_socket, switch_process
+from bench.netns import Host, VethLab, free_port, open_raw_socket, switch_process
 from softswitch.p4rt.client import P4RuntimeClient, wait_for_port
 from softswitch.p4rt.program import pipeline_config
 
+T = TypeVar("T")
 PROGRAM = Path(__file__).resolve().parent / "p4" / "p4rt_switch.p4"
 DEVICE_ID = 1
 TO_CPU_ETHERTYPE = 0x88B5
 WIRE_ETHERTYPE = 0x88B6  # anything the pipeline does not punt
+SOURCE_MAC = 0x02_00_00_00_00_FE
 PROBE_PACE_PER_S = 1000  # the testbed's controller sends ~800 probes/s in all
-# Commit 60a60af (before the packet path was optimized), this benchmark, same machine: the
-# median of three runs.
+# Before the packet path was reworked (softswitch/p4rt of 60a60af, the rest as of 34f608b),
+# this benchmark, same machine, the switch on its own core: medians of four runs, which vary
+# by about 15% run to run.
 BEFORE = {
-    "round_trips_per_s": 2_629.0,
-    "round_trip_us": 253.0,
-    "wire_per_s": 6_629.0,
-    "wire_us": 121.0,
-    "probe_us": 172.0,
+    "round_trips_per_s": 3_491.0,
+    "round_trip_us": 193.0,
+    "wire_per_s": 13_479.0,
+    "wire_us": 73.5,
+    "probe_us": 168.0,
+    "probe_burst_us": 112.0,
+    "probe_rx_us": 56.0,
 }
 
 
@@ -118,7 +124,7 @@ async def session(address: str) -> tuple[P4RuntimeClient, P4Schema]:
 
 
 def _frame(ether_type: int, seq: int) -> bytes:
-    src = (0x02_00_00_00_00_FE).to_bytes(6, "big")
+    src = SOURCE_MAC.to_bytes(6, "big")
     return bytes(6) + src + ether_type.to_bytes(2, "big") + seq.to_bytes(4, "big") + bytes(46)
 
 
@@ -152,7 +158,7 @@ async def bench_round_trips(address: str, pid: int, round_trips: int) -> None:
 async def bench_packet_out_to_wire(log_dir: Path, packets: int) -> None:
     """Packet-outs to port 1, counted as frames on the wire: first back to back (as fast as
     the stream takes them), then one at a time at the probe pace, as the controller's
-    liveness probes come."""
+    liveness probes come; then the other end of a probe: frames received at that pace."""
     lab = VethLab()
     try:
         host = lab.add_host(1)
@@ -160,7 +166,7 @@ async def bench_packet_out_to_wire(log_dir: Path, packets: int) -> None:
             client, schema = await session(switch.address)
             try:
                 with own_core(switch.process.pid):
-                    for pace in (None, PROBE_PACE_PER_S):
+                    for pace, burst in ((None, 1), (PROBE_PACE_PER_S, 1), (PROBE_PACE_PER_S, 4)):
                         count = packets if pace is None else packets // 2
                         messages = [
                             P4PacketOut(
@@ -169,7 +175,9 @@ async def bench_packet_out_to_wire(log_dir: Path, packets: int) -> None:
                             for i in range(count)
                         ]
                         counter = _WireCounter(open_raw_socket(host), WIRE_ETHERTYPE)
-                        await _wire_phase(client, messages, counter, switch.process.pid, pace)
+                        pid = switch.process.pid
+                        await _wire_phase(client, messages, counter, pid, pace, burst)
+                    await _receive_phase(client, schema, host, switch.process.pid, packets // 2)
             finally:
                 await client.close()
     finally:
@@ -182,10 +190,11 @@ async def _wire_phase(
     counter: _WireCounter,
     pid: int,
     pace_per_s: int | None,
+    burst: int,
 ) -> None:
     cpu = CpuMeter(pid)
     cpu.start()
-    started = await _send(client.send, messages, pace_per_s)
+    started = await _send(client.send, messages, pace_per_s, burst)
     await asyncio.to_thread(until_quiet, lambda: counter.count)
     elapsed = counter.last_at - started
     cpu.stop()
@@ -201,28 +210,67 @@ async def _wire_phase(
         )
         print(f"  switch CPU per packet-out: {us:.0f} us{_versus(us, BEFORE['wire_us'], False)}")
     else:
+        how = "one at a time" if burst == 1 else f"in bursts of {burst}, as one tick's probes"
         print(
-            f"PacketOut -> wire at the probe pace ({pace_per_s:,}/s, one at a time): "
+            f"PacketOut -> wire at the probe pace ({pace_per_s:,}/s, {how}): "
             f"{received} of {sent} arrived, {order}"
         )
-        print(
-            f"  switch CPU per packet-out (probe): {us:.0f} us"
-            f"{_versus(us, BEFORE['probe_us'], False)}"
-        )
+        before = BEFORE["probe_us" if burst == 1 else "probe_burst_us"]
+        print(f"  switch CPU per packet-out (probe): {us:.0f} us{_versus(us, before, False)}")
 
 
 async def _send(
-    write: Callable[[p4r.StreamMessageRequest], Awaitable[None]],
-    messages: list[p4r.StreamMessageRequest],
+    write: Callable[[T], Awaitable[None]],
+    messages: list[T],
     pace_per_s: int | None,
+    burst: int = 1,
 ) -> float:
-    """Writes the messages back to back or at ``pace_per_s``; returns when it started."""
+    """Writes the messages back to back, or at ``pace_per_s`` on average in bursts of
+    ``burst`` (each written as soon as the one before); returns when it started."""
     started = time.perf_counter()
     for i, message in enumerate(messages):
         await write(message)
-        if pace_per_s is not None:
+        if pace_per_s is not None and (i + 1) % burst == 0:
             await asyncio.sleep(max(0.0, started + (i + 1) / pace_per_s - time.perf_counter()))
     return started
+
+
+async def _receive_phase(
+    client: P4RuntimeClient, schema: P4Schema, host: Host, pid: int, frames: int
+) -> None:
+    """Frames from a known source to an unknown destination (the program drops them, as a
+    switch drops a probe it heard) arrive at the probe pace: the switch's CPU per frame."""
+    await client.write(
+        [
+            p4r.Update(
+                type=p4r.Update.INSERT,
+                entity=P4TableEntry(
+                    "smac", match=P4TableMatch(src_addr=SOURCE_MAC), action=P4TableAction("learned")
+                ).encode(schema),
+            )
+        ]
+    )
+    sock = open_raw_socket(host)
+    cpu = CpuMeter(pid)
+    cpu.start()
+    await _send(
+        _async_send(sock), [_frame(WIRE_ETHERTYPE, i) for i in range(frames)], PROBE_PACE_PER_S
+    )
+    await asyncio.sleep(0.3)  # the switch handles the last ones
+    cpu.stop()
+    sock.close()
+    us = cpu.us_per(frames)
+    print(
+        f"wire -> switch (dropped) at the probe pace: switch CPU per frame {us:.0f} us"
+        f"{_versus(us, BEFORE['probe_rx_us'], False)}"
+    )
+
+
+def _async_send(sock: socket.socket) -> Callable[[bytes], Awaitable[None]]:
+    async def send(frame: bytes) -> None:
+        sock.send(frame)
+
+    return send
 
 
 class _WireCounter:

@@ -208,7 +208,8 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
             schedule(self._packet_in, pipeline, packet)
 
         def on_digest(name: str, values: tuple[int, ...]) -> None:
-            schedule(self._digest, pipeline, name, values)
+            if digests.wanted(name, values):
+                schedule(self._digest, pipeline, name, values)
 
         device.set_handlers(on_packet_in, on_digest)
         self.pipeline = pipeline

@@ -59,12 +59,22 @@ class DigestEngine:
         self.suppressed: set[tuple[int, tuple[int, ...]]] = set()
         self.next_list_id = 1
 
-    def on_digest(self, name: str, values: tuple[int, ...]) -> None:
+    def wanted(self, name: str, values: tuple[int, ...]) -> bool:
+        """Whether ``digest()`` data is reported: its digest is configured (digests are only
+        generated once the controller configured them) and the same data is not awaiting an
+        ack. It only reads, so dataplane threads call it first: data that would be dropped
+        does not wake the event loop (one wake-up per packet in a flood)."""
         info = self.by_name.get(name)
-        if info is None or info.id not in self.configs:
-            return  # digests are only generated once the controller configured them
-        if (info.id, values) in self.suppressed:
+        return (
+            info is not None
+            and info.id in self.configs
+            and (info.id, values) not in self.suppressed
+        )
+
+    def on_digest(self, name: str, values: tuple[int, ...]) -> None:
+        if not self.wanted(name, values):  # again: the state may have changed since
             return
+        info = self.by_name[name]
         config = self.configs[info.id]
         self.suppressed.add((info.id, values))
         buffer = self.buffers.setdefault(info.id, _DigestBuffer())
