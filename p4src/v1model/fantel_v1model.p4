@@ -1,8 +1,9 @@
 /*
  * fantel for BMv2 simple_switch_grpc (v1model): includes, instances and the apply chains only.
- * The shared controls see fantel_intr_md_t; v1model/include/ holds the per-architecture layer
- * (define_v1model.p4 names, arch_*.p4 stateful controls, glue.p4 parser/deparser and
- * standard_metadata translation).
+ * The shared controls see fantel_intr_md_t, filled from standard_metadata at the start of
+ * FantelIngress/FantelEgress and turned back into it (and into v1model externs) at the end;
+ * include/ holds the rest of the per-architecture layer (define_v1model.p4 names and extern
+ * declarations, arch_*.p4 stateful controls, glue.p4 parser, checksums and deparser).
  * Build: p4c-bm2-ss --arch v1model --p4runtime-files fantel.p4info.txt \
  *        -I p4src p4src/v1model/fantel_v1model.p4
  * Run simple_switch_grpc with --cpu-port 255 (CPU_PORT_NUMBER) and --priority-queues 8.
