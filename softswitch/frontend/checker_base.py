@@ -15,6 +15,7 @@ from softswitch.frontend.diagnostics import CompileError, Diagnostic, Severity
 from softswitch.frontend.names import Scope
 from softswitch.frontend.types import (
     MAX_WIDTH,
+    ArrayType,
     BitsType,
     BoolType,
     ControlType,
@@ -162,14 +163,14 @@ class CheckerBase(ABC):
             return ListType(element)
         if isinstance(ref, ast.HeaderStackTypeRef):
             element = self.resolve_type(ref.element)
-            if not isinstance(element, StructLikeType) or element.kind == "struct":
-                self.fail(
-                    ref, f"header stack elements must be headers or header unions, not {element}"
-                )
-            size = self.const_int(ref.size, "a header stack size")
+            if isinstance(element, (*_OBJECT_TYPES, IntType, StringType, DontCareType)):
+                self.fail(ref, f"an array cannot hold values of type {element}")
+            size = self.const_int(ref.size, "an array size")
             if size <= 0:
-                self.fail(ref.size, f"header stack size must be positive, not {size}")
-            return HeaderStackType(element, size)
+                self.fail(ref.size, f"an array size must be positive, not {size}")
+            if isinstance(element, StructLikeType) and element.kind != "struct":
+                return HeaderStackType(element, size)
+            return ArrayType(element, size)
         assert isinstance(ref, ast.TypeName), ref
         return self._resolve_type_name(ref)
 
@@ -324,4 +325,6 @@ def _fits_in_header(ty: P4Type) -> bool:
         return ty.kind == "struct" and all(_fits_in_header(f.type) for f in ty.fields)
     if isinstance(ty, BitsType | VarbitType | BoolType | TypeVar):
         return True
+    if isinstance(ty, ArrayType):
+        return _fits_in_header(ty.element)  # p4c array1.p4, array3.p4
     return ty.bit_width() is not None and not isinstance(ty, TupleType | HeaderStackType)

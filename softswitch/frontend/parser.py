@@ -172,8 +172,11 @@ class P4Parser(StatementParser):
             fields: list[ast.StructField] = []
             while not self.accept("}"):
                 field_annotations = self.parse_annotations()
+                start = self.tok
                 type_ref = self.parse_type_ref()
                 field_name = self.parse_name()
+                while self.at("["):  # C-style array declarator (p4c array2.p4)
+                    type_ref = self.parse_array_suffix(type_ref, start)
                 self.expect(";")
                 fields.append(
                     ast.StructField(

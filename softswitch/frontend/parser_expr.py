@@ -293,6 +293,22 @@ class ExpressionParser:
         )
 
     def parse_type_ref(self) -> ast.TypeRef:
+        """A type, then any number of ``[N]``: arrays of any element type (p4c's
+        generalization of header stacks; ``bit<8>[2][3]`` is 3 arrays of 2)."""
+        token = self.tok
+        type_ref = self._parse_element_type()
+        while self.at("["):
+            type_ref = self.parse_array_suffix(type_ref, token)
+        return type_ref
+
+    def parse_array_suffix(self, element: ast.TypeRef, start: Token) -> ast.TypeRef:
+        """``[N]`` after a type (or a field name, C style: ``bit<8> a[4];``)."""
+        self.expect("[")
+        size = self.parse_expression()
+        self.expect("]")
+        return ast.HeaderStackTypeRef(element, size, src=start.src)
+
+    def _parse_element_type(self) -> ast.TypeRef:
         token = self.tok
         kind = token.kind
         if kind in ("bit", "int", "varbit"):
@@ -333,13 +349,7 @@ class ExpressionParser:
             element = self.parse_type_ref()
             self.expect(">")
             return ast.ListTypeRef(element, src=token.src)
-        named = self.parse_named_type()
-        if self.at("["):
-            self.advance()
-            size = self.parse_expression()
-            self.expect("]")
-            return ast.HeaderStackTypeRef(named, size, src=token.src)
-        return named
+        return self.parse_named_type()
 
     def parse_named_type(self) -> ast.TypeName:
         token = self.tok

@@ -18,6 +18,7 @@ from softswitch.frontend.types import (
     ActionEnumType,
     ActionType,
     ApplyResultType,
+    ArrayType,
     BitsType,
     BoolType,
     ControlType,
@@ -203,7 +204,7 @@ class ExprChecker(CheckerBase):
                 pending.extend(f.type for f in ty.fields)
             elif isinstance(ty, TupleType):
                 pending.extend(ty.elements)
-            elif isinstance(ty, HeaderStackType):
+            elif isinstance(ty, HeaderStackType | ArrayType):
                 pending.append(ty.element)
 
     @staticmethod
@@ -374,6 +375,9 @@ class ExprChecker(CheckerBase):
             return fty
         if isinstance(base, HeaderStackType):
             return self._stack_member(expr, base)
+        if isinstance(base, ArrayType) and expr.name == "size":
+            expr.const_value = base.size
+            return BitsType(32)
         if isinstance(base, ApplyResultType):
             if expr.name in ("hit", "miss"):
                 return BoolType()
@@ -409,7 +413,7 @@ class ExprChecker(CheckerBase):
             if isinstance(expr.expr.const_value, tuple):
                 expr.const_value = expr.expr.const_value[index]
             return base.elements[index]
-        if not isinstance(base, HeaderStackType):
+        if not isinstance(base, HeaderStackType | ArrayType):
             self.fail(expr, f"cannot index a value of type {base}")
         if isinstance(index_ty, IntType):
             index = expr.index.const_value
@@ -752,7 +756,9 @@ class ExprChecker(CheckerBase):
             if expected.underlying is None:
                 expr.const_value = EnumValue(expected.name, expected.members[0])
             return expected
-        if isinstance(expected, StructLikeType | HeaderStackType | TupleType | VarbitType):
+        if isinstance(
+            expected, StructLikeType | HeaderStackType | ArrayType | TupleType | VarbitType
+        ):
             return expected
         if isinstance(expected, NewType):
             self._default_value(expr, expected.base)

@@ -8,6 +8,7 @@ from softswitch.frontend import ast
 from softswitch.frontend.typecheck_call import CallChecker
 from softswitch.frontend.types import (
     ActionEnumType,
+    ArrayType,
     BitsType,
     BoolType,
     ControlType,
@@ -186,9 +187,10 @@ class StmtChecker(CallChecker):
         collection.type = SetType(ty)
 
     def _check_collection(self, collection: ast.Expression, ty: P4Type) -> None:
-        """A header stack (its elements, in order) or a list of values of the variable's type."""
+        """A header stack or an array (its elements, in order) or a list of values of the
+        variable's type."""
         source = self.check_value(collection)
-        if isinstance(source, HeaderStackType):
+        if isinstance(source, HeaderStackType | ArrayType):
             if source.element != ty:
                 self.fail(collection, f"cannot iterate over {source} with a variable of type {ty}")
             return

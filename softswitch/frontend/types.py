@@ -164,6 +164,22 @@ class HeaderStackType(P4Type):
 
 
 @dataclass(frozen=True)
+class ArrayType(P4Type):
+    """``T[N]`` of any other element type (bits, structs, tuples, arrays ...): p4c's
+    generalization of header stacks; it serializes as its elements in order."""
+
+    element: P4Type
+    size: int
+
+    def bit_width(self) -> int | None:
+        width = self.element.bit_width()
+        return None if width is None else width * self.size
+
+    def __str__(self) -> str:
+        return f"{self.element}[{self.size}]"
+
+
+@dataclass(frozen=True)
 class TupleType(P4Type):
     elements: tuple[P4Type, ...]
 

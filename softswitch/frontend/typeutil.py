@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from softswitch.frontend.types import (
+    ArrayType,
     BitsType,
     BoolType,
     ControlType,
@@ -39,6 +40,8 @@ def subst(ty: P4Type, mapping: dict[str, P4Type]) -> P4Type:
         return TupleType(tuple(subst(t, mapping) for t in ty.elements))
     if isinstance(ty, ListType):
         return ListType(subst(ty.element, mapping))
+    if isinstance(ty, ArrayType):
+        return ArrayType(subst(ty.element, mapping), ty.size)
     if isinstance(ty, ListLiteralType):
         return ListLiteralType(tuple(subst(t, mapping) for t in ty.elements))
     if isinstance(ty, HeaderStackType):
@@ -84,6 +87,8 @@ def unify(param: P4Type, arg: P4Type, bindings: dict[str, P4Type], vars_: set[st
         )
     if isinstance(param, HeaderStackType) and isinstance(arg, HeaderStackType):
         return unify(param.element, arg.element, bindings, vars_)
+    if isinstance(param, ArrayType) and isinstance(arg, ArrayType):
+        return unify(param.element, arg.element, bindings, vars_)
     if isinstance(param, ListType) and isinstance(arg, ListType):
         return unify(param.element, arg.element, bindings, vars_)
     if isinstance(param, ListType) and isinstance(arg, ListLiteralType):
@@ -117,7 +122,7 @@ def contains_typevar(ty: P4Type) -> bool:
         return True
     if isinstance(ty, TupleType | ListLiteralType):
         return any(contains_typevar(t) for t in ty.elements)
-    if isinstance(ty, HeaderStackType | ListType):
+    if isinstance(ty, HeaderStackType | ArrayType | ListType):
         return contains_typevar(ty.element)
     if isinstance(ty, StructLikeType):
         return any(contains_typevar(f.type) for f in ty.fields)

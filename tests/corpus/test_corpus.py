@@ -30,13 +30,8 @@ pytestmark = pytest.mark.skipif(
 CHECKS = ("compile", "p4info", "stf", "error")
 # (check, program) -> why it fails today.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    # FINDINGS.md 11: arrays of any element type (bit<8>[16], S[16] of structs, C-style
-    # `bit<8> arr[16];` fields) are not implemented; header stacks are.
-    ("compile", "array1"): "front end: arrays of non-header elements (FINDINGS 11)",
-    ("compile", "array2"): "front end: C-style array field declarator (FINDINGS 11)",
-    ("compile", "array3"): "front end: arrays of non-header elements (FINDINGS 11)",
-    ("error", "array4"): "front end: arrays of non-header elements (FINDINGS 11)",
-    ("compile", "array5"): "front end: arrays of non-header elements (FINDINGS 11)",
+    # FINDINGS.md 11: p4c's mid end refuses the expansion of two non-constant indexes.
+    ("error", "array4"): "p4c mid-end limit not modelled (FINDINGS 11)",
     # FINDINGS.md 14: p4c's golden has no table or action of the directly applied `c1`.
     ("p4info", "actions-almost-duplicate-names1"): "P4Info: c1.t2 listed (FINDINGS 14)",
 }
