@@ -73,6 +73,8 @@ def own_core(pid: int) -> Iterator[None]:
         yield
     finally:
         _set_affinity(os.getpid(), cpus)
+        with suppress(FileNotFoundError):  # the process has ended
+            _set_affinity(pid, cpus)
 
 
 def _set_affinity(pid: int, cpus: list[int]) -> None:

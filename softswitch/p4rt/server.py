@@ -68,7 +68,8 @@ def _error_proto(error: P4RTError | None) -> p4r.Error:
 
 
 def _loop_scheduler(loop: asyncio.AbstractEventLoop) -> Callable[..., None]:
-    """``schedule(callback, *args)`` runs the callback on ``loop`` (the caller's thread).
+    """``schedule(callback, *args)``: runs the callback on ``loop``, called from any thread
+    (make the scheduler on the loop's own thread).
 
     Dataplane output comes from port threads and, for a PacketOut, from the loop's own thread
     inside the pipeline run. The latter needs no self-pipe wake-up (a syscall on each side and
