@@ -49,7 +49,7 @@ _TOKEN_RE = re.compile(
     | (?P<line_comment>//[^\n]*)
     | (?P<block_comment>/\*(?:[^*]|\*(?!/))*\*/)
     | (?P<unterminated_comment>/\*)
-    | (?P<string>"(?:[^"\\\n]|\\.)*")
+    | (?P<string>"(?:[^"\\]|\\[\s\S])*")  # may span lines, as in p4c (string_anno.p4)
     | (?P<unterminated_string>")
     | (?P<integer>[0-9][0-9A-Za-z_]*)
     | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
@@ -194,6 +194,10 @@ def tokenize(text: str, filename: str) -> tuple[list[Token], list[str]]:
             tokens.append(Token(INTEGER, word, pos, end, src))
         elif kind == "string":
             tokens.append(Token(STRING, word, pos, end, src))
+            newlines = word.count("\n")
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", pos, end) + 1
         elif kind == "op":
             tokens.append(Token(word, word, pos, end, src))
         else:

@@ -707,3 +707,12 @@ def test_table_with_an_empty_parameter_list() -> None:
     assert isinstance(control, ast.ControlDecl)
     table = control.locals[1]
     assert isinstance(table, ast.TableDecl) and table.name == "t" and table.has_actions
+
+
+def test_string_literal_may_span_lines() -> None:
+    """p4c's lexer takes newlines inside a string literal (string_anno.p4); the tokens after
+    it keep their real line numbers."""
+    (first, second) = parse_decls('@name("two\nlines") const bit a = 1;\nconst bit b = 0;')
+    literal = first.annotations[0].exprs[0]
+    assert isinstance(literal, ast.StringLiteral) and literal.value == "two\nlines"
+    assert (second.src.line, second.src.col) == (3, 11)
