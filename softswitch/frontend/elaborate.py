@@ -131,6 +131,13 @@ class _Elaborator:
                 args[param.name] = self.value(arg, env, f"{name}.{param.name}")
         decl = node if isinstance(node, ast.InstanceDecl) else None
         inst = Instance(name, decl, ty, block, args)
+        for local in decl.initializer if decl is not None else []:
+            # Objects an extern instance's initializer declares for its abstract methods.
+            if isinstance(local, ast.InstanceDecl):
+                assert local.type is not None
+                inst.children[local.name] = self.instance(
+                    qualify(name, local), local, local.type, env
+                )
         if isinstance(block, ast.ParserDecl | ast.ControlDecl):
             inner_env = {id(p): args.get(p.name) for p in block.ctor_params}
             for local in block.locals:
@@ -179,6 +186,10 @@ class _Elaborator:
                 else (expr.type.decl.control_plane_name() if expr.type.decl else name)
             )
             return self.instance(local, expr, expr.type, env)
+        if isinstance(expr, ast.MethodCall) and isinstance(expr.type, types.ExternType):
+            # The object an extern factory function makes (p4c factory1.p4).
+            assert expr.type.decl is not None
+            return Instance(name, None, expr.type, expr.type.decl)
         if expr.const_value is not None:
             return expr.const_value
         try:

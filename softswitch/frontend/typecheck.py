@@ -252,12 +252,22 @@ class Checker(TableChecker):
         self.scope.declare(decl)
 
     def _check_initializer(self, decl: ast.InstanceDecl, ty: ExternType) -> None:
-        """Abstract method implementations ``= { ... }`` of an extern instance."""
+        """Abstract method implementations ``= { ... }`` of an extern instance, and the objects
+        they use, instantiated there too (p4c virtual2.p4)."""
         assert ty.decl is not None
-        abstract = {m.name: m for m in ty.decl.methods if m.abstract}
-        mapping = {tp.name: t for tp, t in zip(ty.decl.type_params, ty.type_args, strict=False)}
+        with self.scoped():
+            self._check_initializer_items(decl, ty, ty.decl)
+
+    def _check_initializer_items(
+        self, decl: ast.InstanceDecl, ty: ExternType, extern: ast.ExternDecl
+    ) -> None:
+        abstract = {m.name: m for m in extern.methods if m.abstract}
+        mapping = {tp.name: t for tp, t in zip(extern.type_params, ty.type_args, strict=False)}
         implemented: set[str] = set()
         for impl in decl.initializer:
+            if isinstance(impl, ast.InstanceDecl):
+                self.check_instance(impl)
+                continue
             if not isinstance(impl, ast.FunctionDecl) or impl.name not in abstract:
                 self.fail(impl, f"'{impl.name}' is not an abstract method of {ty}")
             implemented.add(impl.name)

@@ -104,6 +104,11 @@ class ExprChecker(CheckerBase):
             return self.is_compile_time_known(expr.expr)
         if isinstance(expr, ast.Binary):
             return self.is_compile_time_known(expr.left) and self.is_compile_time_known(expr.right)
+        if isinstance(expr, ast.MethodCall):
+            # An extern function returning an object is a factory (p4c factory1.p4).
+            return expr.callee_kind is ast.CalleeKind.EXTERN_FUNCTION and isinstance(
+                expr.type, ExternType
+            )
         return isinstance(expr, ast.ConstructorCall)
 
     # --- implicit conversions

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from softswitch.frontend import ast
-from softswitch.frontend.compiler import compile_text
+from softswitch.frontend.compiler import compile_file, compile_text
 from softswitch.frontend.diagnostics import CompileError
 from softswitch.frontend.elaborate import Instance
 from softswitch.frontend.p4info import build_p4info
@@ -189,3 +191,18 @@ def test_extern_instantiated_in_an_action_belongs_to_the_control() -> None:
     assert regs.name == "I.regs" and regs.ctor_args == {"size": 8}
     info = build_p4info(checked)
     assert [r.preamble.name for r in info.registers] == ["I.regs"]
+
+
+def test_factory_results_and_initializer_objects_are_instances() -> None:
+    """A factory's object is the constructor argument's value; objects declared in an
+    instance initializer are children of that instance."""
+    checked = compile_file(
+        Path(__file__).parent / "typecheck_good/extern_factories_and_initializers.p4"
+    )
+    outer = checked.package_args["c"]
+    user = outer.children["u"]
+    widget = user.ctor_args["w"]
+    assert isinstance(widget, Instance) and widget.type == user.block_decl.ctor_params[0].type
+    hook = user.children["h"]
+    assert [c.name for c in hook.children.values()] == ["outer.u.h.store"]
+    assert hook.children["store"].ctor_args == {"size": 64}
