@@ -147,9 +147,18 @@ class ProgramCompiler:
             AssertionFailed=rt.AssertionFailed,
             lookahead=rt.lookahead,
         )
+        main_type = checked.main.type if checked.main is not None else None
         parser = checked.package_args.get("p")
-        if parser is None or not isinstance(parser.block_decl, ast.ParserDecl):
-            raise CodegenError("the program's main package is not a v1model V1Switch")
+        if (
+            not isinstance(main_type, T.PackageType)
+            or main_type.name != "V1Switch"
+            or parser is None
+            or not isinstance(parser.block_decl, ast.ParserDecl)
+        ):
+            found = f"a {main_type} package" if main_type is not None else "no main package"
+            raise CodegenError(
+                f"the executor runs v1model programs (main is a V1Switch); this one has {found}"
+            )
         params = parser.block_decl.params
         if len(params) != 4:
             raise CodegenError(f"{where(parser.block_decl)}: a v1model parser takes 4 parameters")

@@ -60,3 +60,26 @@ def test_tabs_separate_words_as_spaces_do(tmp_path: Path) -> None:
     # bmv2stf splits on any whitespace: "packet<TAB>0 ..." is a packet line.
     text = PACKET.replace("packet ", "packet\t") + f"expect\t1 {OUTPUT} $\n"
     assert run(tmp_path, text) == (True, [])
+
+
+def test_a_program_of_another_architecture_is_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its package parameters are named like V1Switch's (p, ...), but it is not V1Switch.
+    program = tmp_path / "other.p4"
+    program.write_text(
+        "#include <core.p4>\n"
+        "header h_t { bit<8> f; }\n"
+        "struct hs_t { h_t h; }\n"
+        "parser P(packet_in b, out hs_t hdr);\n"
+        "control C(inout hs_t hdr);\n"
+        "package top(P p, C c);\n"
+        "parser p1(packet_in b, out hs_t hdr) { state start { b.extract(hdr.h); transition accept; } }\n"
+        "control c1(inout hs_t hdr) { apply {} }\n"
+        "top(p1(), c1()) main;\n"
+    )
+    stf = tmp_path / "t.stf"
+    stf.write_text("packet 0 01\nexpect 0 01\n")
+    assert main_stf(program, stf, verbose=False) == 1
+    err = capsys.readouterr().err
+    assert "runs v1model programs" in err and "a top package" in err
