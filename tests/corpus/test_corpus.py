@@ -30,10 +30,10 @@ pytestmark = pytest.mark.skipif(
 CHECKS = ("compile", "p4info", "stf", "error")
 # (check, program) -> why it fails today.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    # FINDINGS.md 11: p4c's mid end refuses the expansion of two non-constant indexes.
-    ("error", "array4"): "p4c mid-end limit not modelled (FINDINGS 11)",
-    # FINDINGS.md 14: p4c's golden has no table or action of the directly applied `c1`.
-    ("p4info", "actions-almost-duplicate-names1"): "P4Info: c1.t2 listed (FINDINGS 14)",
+    # FINDINGS.md 17: p4c's mid end refuses the expansion of two non-constant indexes.
+    ("error", "array4"): "p4c mid-end limit not modelled (FINDINGS 17)",
+    # FINDINGS.md 20: p4c's golden has no table or action of the directly applied `c1`.
+    ("p4info", "actions-almost-duplicate-names1"): "P4Info: c1.t2 listed (FINDINGS 20)",
     # FINDINGS.md 16: a core-only program (package `top`); nothing runs it as a V1Switch.
     ("stf", "gauntlet_optional-bmv2"): "not a v1model program: no V1Switch to run (FINDINGS 16)",
 }
