@@ -202,6 +202,7 @@ def test_factory_results_and_initializer_objects_are_instances() -> None:
     outer = checked.package_args["c"]
     user = outer.children["u"]
     widget = user.ctor_args["w"]
+    assert isinstance(user.block_decl, ast.ControlDecl)
     assert isinstance(widget, Instance) and widget.type == user.block_decl.ctor_params[0].type
     hook = user.children["h"]
     assert [c.name for c in hook.children.values()] == ["outer.u.h.store"]
