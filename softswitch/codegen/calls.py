@@ -272,21 +272,21 @@ class CallCompiler:
             for el in elems:
                 out += self.flatten(el)
             return out
-        if isinstance(t, T.StructLikeType):
-            base = self.ex.expr(e)
-            return self._flatten_value(base, t)
-        return [self._scalar(self.ex.expr(e), t, e)]
+        return self._flatten_value(self.ex.expr(e), t, e)
 
-    def _flatten_value(self, base: str, t: T.StructLikeType) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        for f in t.fields:
-            ft = strip(f.type)
-            src = f"{base}.{field_attr(f.name)}"
-            if isinstance(ft, T.StructLikeType):
-                out += self._flatten_value(src, ft)
-            else:
-                out.append(self._scalar(src, ft, None))
-        return out
+    def _flatten_value(self, src: str, t: T.P4Type, node: ast.Node) -> list[tuple[str, str]]:
+        """The scalars of a value in order: struct/header fields, array/stack elements."""
+        if isinstance(t, T.StructLikeType):
+            out: list[tuple[str, str]] = []
+            for f in t.fields:
+                out += self._flatten_value(f"{src}.{field_attr(f.name)}", strip(f.type), node)
+            return out
+        if isinstance(t, T.ArrayType | T.HeaderStackType):
+            out = []
+            for i in range(t.size):
+                out += self._flatten_value(f"{src}.elems[{i}]", strip(t.element), node)
+            return out
+        return [self._scalar(src, t, node)]
 
     @staticmethod
     def _scalar(src: str, t: T.P4Type, node: ast.Node | None) -> tuple[str, str]:

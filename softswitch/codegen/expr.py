@@ -175,6 +175,8 @@ class ExprCompiler:
         inner_t = strip(inner.type)
         if isinstance(inner_t, T.HeaderStackType):
             return self._stack_member(self.expr(inner), inner_t, e)
+        if isinstance(inner_t, T.ArrayType) and e.name == "size":
+            return str(inner_t.size)
         if isinstance(inner_t, T.StructLikeType):
             return f"{self.expr(inner)}.{field_attr(e.name)}"
         if isinstance(inner_t, T.EnumType | T.ErrorType):
@@ -206,7 +208,7 @@ class ExprCompiler:
     def _ArrayIndex(self, e: ast.ArrayIndex) -> str:
         base_t = strip(e.expr.type)
         base = self.expr(e.expr)
-        if isinstance(base_t, T.HeaderStackType):
+        if isinstance(base_t, T.HeaderStackType | T.ArrayType):
             if e.index.const_value is not None and isinstance(e.index.const_value, int):
                 idx = e.index.const_value
                 if not 0 <= idx < base_t.size:
@@ -442,7 +444,7 @@ class ExprCompiler:
         return (
             isinstance(e, ast.ArrayIndex)
             and e.index.const_value is None
-            and isinstance(strip(e.expr.type), T.HeaderStackType)
+            and isinstance(strip(e.expr.type), T.HeaderStackType | T.ArrayType)
         )
 
     def _union_member_assigned(self, member: ast.Member) -> list[str]:

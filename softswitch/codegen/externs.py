@@ -223,8 +223,8 @@ class V1ModelExterns:
             for f in t.fields:
                 lines += self._emit(f"{src}.{field_attr(f.name)}", strip(f.type), parts)
             return lines
-        if isinstance(t, T.HeaderStackType):
-            # A stack of headers or of header unions: each element in order.
+        if isinstance(t, T.HeaderStackType | T.ArrayType):
+            # A stack of headers or of header unions (or an array of them): each in order.
             element = self.prog.module.fresh("e")
             body = self._emit(element, t.element, parts)
             return [f"for {element} in {src}.elems:", *indent(body)]

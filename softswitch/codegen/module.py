@@ -24,6 +24,7 @@ class GeneratedModule:
             "EXIT": rt.EXIT,
             "ExitSignal": rt.ExitSignal,
             "HeaderStack": rt.HeaderStack,
+            "P4Array": rt.P4Array,
             "checked_index": rt.checked_index,
             "checked_pos": rt.checked_pos,
             "StackIndexOutOfRange": rt.StackIndexOutOfRange,

@@ -79,6 +79,28 @@ class HeaderStack:
         self.nxt = max(self.nxt - count, 0)
 
 
+class P4Array:
+    """``T[N]`` of non-header elements (p4c's arrays): ``elems`` and ``size`` as in a header
+    stack, so indexing code is shared. ``deep`` when elements are aggregates (copied with
+    the array); scalar elements are immutable Python values."""
+
+    __slots__ = ("deep", "elems", "size")
+
+    def __init__(self, elems: list[Any], deep: bool) -> None:
+        self.elems = elems
+        self.size = len(elems)
+        self.deep = deep
+
+    def _copy(self) -> P4Array:
+        elems = [e._copy() for e in self.elems] if self.deep else self.elems[:]
+        return P4Array(elems, self.deep)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, P4Array) and self.elems == other.elems
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class StackIndexOutOfRange(Exception):
     """A run-time header stack index outside the stack; the statement using it is skipped."""
 
@@ -92,8 +114,8 @@ STACK_INDEX_OUT_OF_RANGE = StackIndexOutOfRange()
 STACK_INDEX_ABOVE_RANGE = StackIndexAboveRange()
 
 
-def checked_index(stack: HeaderStack, index: int) -> Any:
-    """``stack[i]`` with a run-time index.
+def checked_index(stack: HeaderStack | P4Array, index: int) -> Any:
+    """``stack[i]`` with a run-time index (a header stack or an array).
 
     p4c's HSIndexSimplifier (BMv2 back end) rewrites a statement using ``stack[i]`` into
     ``if (i == 0) {...} else if (i == 1) {...}``: with ``i`` out of range nothing of the
@@ -106,7 +128,7 @@ def checked_index(stack: HeaderStack, index: int) -> Any:
     return stack.elems[index]
 
 
-def checked_pos(stack: HeaderStack, index: int) -> int:
+def checked_pos(stack: HeaderStack | P4Array, index: int) -> int:
     """``index`` if it designates an element of ``stack`` (for ``stack[i] = h``), else
     raises as ``checked_index`` does."""
     if not 0 <= index < stack.size:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from softswitch.codegen.calls import CallCompiler
 from softswitch.codegen.expr import ExprCompiler, where
 from softswitch.codegen.module import indent
-from softswitch.codegen.values import CodegenError, strip
+from softswitch.codegen.values import CodegenError, is_aggregate, strip
 from softswitch.frontend import ast
 from softswitch.frontend import types as T
 
@@ -190,7 +190,10 @@ class StmtCompiler:
             values = [self.ex._coerce(e, s.var.type) for e in collection.elements]
             source = "(" + "".join(v + ", " for v in values) + ")"
         else:
-            source = f"[e._copy() for e in {self.ex.expr(collection)}.elems]"
+            elems = f"{self.ex.expr(collection)}.elems"
+            collection_t = strip(collection.type)
+            copies = not isinstance(collection_t, T.ArrayType) or is_aggregate(collection_t.element)
+            source = f"[e._copy() for e in {elems}]" if copies else f"list({elems})"
         head = self._flush([f"for {var} in {source}:"])
         return [*head, *indent(self.body([s.body]))]
 

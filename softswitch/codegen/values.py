@@ -6,7 +6,8 @@ Representation (chosen so generated code is plain attribute access and int arith
   range; ``bool``: bool; ``error``: its numeric code; enums: the member's value (serializable)
   or index; ``varbit<N>``: a ``(width, value)`` tuple; tuples: Python tuples.
 * headers, structs and header unions: instances of classes generated here with ``__slots__``
-  (fields are ``f_<name>``, the header valid bit is ``_v``); header stacks: ``rt.HeaderStack``.
+  (fields are ``f_<name>``, the header valid bit is ``_v``); header stacks: ``rt.HeaderStack``;
+  arrays of other elements: ``rt.P4Array``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def field_attr(name: str) -> str:
 
 
 def is_aggregate(t: T.P4Type) -> bool:
-    return isinstance(strip(t), T.StructLikeType | T.HeaderStackType)
+    return isinstance(strip(t), T.StructLikeType | T.HeaderStackType | T.ArrayType)
 
 
 class TypeLayouts:
@@ -58,6 +59,11 @@ class TypeLayouts:
             return f"{self.class_of(t)}()"
         if isinstance(t, T.HeaderStackType):
             return f"HeaderStack({self.class_of(t.element)}, {t.size})"
+        if isinstance(t, T.ArrayType):
+            element = self.default(t.element)
+            deep = is_aggregate(t.element)
+            elems = f"[{element} for _ in range({t.size})]" if deep else f"[{element}] * {t.size}"
+            return f"P4Array({elems}, {deep})"
         if isinstance(t, T.VarbitType):
             return "(0, 0)"
         if isinstance(t, T.TupleType | T.ListLiteralType):
@@ -74,13 +80,16 @@ class TypeLayouts:
             # Nested types first: a class's __init__ refers to its field classes by name,
             # which only needs them defined before the first instantiation.
             for f in t.fields:
-                ft = strip(f.type)
-                if isinstance(ft, T.StructLikeType):
-                    self.class_of(ft)
-                elif isinstance(ft, T.HeaderStackType):
-                    self.class_of(ft.element)
+                self._define_classes_in(f.type)
             self.module.add(self._class_source(name, t))
         return name
+
+    def _define_classes_in(self, t: T.P4Type | None) -> None:
+        t = strip(t)
+        while isinstance(t, T.HeaderStackType | T.ArrayType):
+            t = strip(t.element)
+        if isinstance(t, T.StructLikeType):
+            self.class_of(t)
 
     # ---- class generation
 
@@ -253,6 +262,16 @@ class TypeLayouts:
                 shift -= w
                 parts.append(self._from_bits(f"((({raw}) >> {shift}) & {(1 << w) - 1:#x})", ft, w))
             return f"{self.class_of(t)}._mk({', '.join(parts)})"
+        if isinstance(t, T.ArrayType):  # an array inside a header: its elements in order
+            element = strip(t.element)
+            w = self._width(element)
+            parts = [
+                self._from_bits(
+                    f"((({raw}) >> {width - (i + 1) * w}) & {(1 << w) - 1:#x})", element, w
+                )
+                for i in range(t.size)
+            ]
+            return f"P4Array([{', '.join(parts)}], {is_aggregate(element)})"
         return raw
 
     def _to_bits(self, value: str, t: T.P4Type, width: int, shift: int) -> str:
@@ -267,6 +286,14 @@ class TypeLayouts:
                 w = self._width(ft)
                 inner -= w
                 terms.append(self._to_bits(f"{value}.{field_attr(f.name)}", ft, w, inner))
+            term = "(" + (" | ".join(terms) or "0") + ")"
+        elif isinstance(t, T.ArrayType):
+            element = strip(t.element)
+            w = self._width(element)
+            terms = [
+                self._to_bits(f"{value}.elems[{i}]", element, w, width - (i + 1) * w)
+                for i in range(t.size)
+            ]
             term = "(" + (" | ".join(terms) or "0") + ")"
         else:
             term = value
