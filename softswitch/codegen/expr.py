@@ -50,6 +50,8 @@ def normalize_int(value: int, t: T.P4Type) -> int:
 
 # A Python source that is a local name or an int literal: nothing to evaluate first.
 _SIMPLE_SOURCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|-?(0x[0-9a-f]+|[0-9]+)")
+# Attribute reads only: safe to repeat in an expression.
+_NAME_CHAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 class ExprCompiler:
@@ -326,6 +328,10 @@ class ExprCompiler:
         frm = strip(e.expr.type)
         if isinstance(to, T.BoolType):
             return src if isinstance(frm, T.BoolType) else f"bool({src})"
+        if isinstance(frm, T.StructLikeType) and isinstance(to, T.BitsType):
+            return self._bits_struct_cast(src, frm, to)
+        if isinstance(frm, T.BitsType) and isinstance(to, T.StructLikeType):
+            return self._bits_struct_cast(src, frm, to)
         if isinstance(frm, T.BoolType):
             src = f"int({src})"
         if isinstance(to, T.BitsType):
@@ -348,6 +354,22 @@ class ExprCompiler:
                 else src
             )
         return src
+
+    def _bits_struct_cast(self, src: str, frm: T.P4Type, to: T.P4Type) -> str:
+        """A struct of bit fields is the concatenation of its fields (p4c's bit structs):
+        ``(bit<W>) s`` packs them, ``(S) b`` splits ``b``."""
+        width = to.bit_width()
+        if width is None:
+            raise CodegenError(f"cannot cast {frm} to {to}: no fixed width")
+        value = src if _NAME_CHAIN.fullmatch(src) else "v"
+        if isinstance(to, T.BitsType):
+            body = wrap(self.layouts.to_bits(value, frm, width, 0), to)
+        else:
+            signed = isinstance(frm, T.BitsType) and frm.signed
+            body = self.layouts.from_bits(
+                f"({value} & {mask_of(width)})" if signed else value, to, width
+            )
+        return body if value == src else f"(lambda v: {body})({src})"
 
     def _ListExpr(self, e: ast.ListExpr) -> str:
         return self._aggregate(e, strip(e.type))

@@ -179,8 +179,8 @@ class TypeLayouts:
             w = self._width(ft)
             shift -= w
             raw = f"(v >> {shift}) & {(1 << w) - 1:#x}" if shift else f"v & {(1 << w) - 1:#x}"
-            out.append(f"    self.{attr} = {self._from_bits(raw, ft, w)}")
-            pack_terms.append(self._to_bits(f"self.{attr}", ft, w, shift))
+            out.append(f"    self.{attr} = {self.from_bits(raw, ft, w)}")
+            pack_terms.append(self.to_bits(f"self.{attr}", ft, w, shift))
         out += ["    self._v = True", "    return end"]
         packed = " | ".join(pack_terms) or "0"
         pad = nbytes * 8 - total
@@ -220,7 +220,7 @@ class TypeLayouts:
             else:
                 w = self._width(ft)
                 raw = f"extract_bits(data, pos, {w})"
-                out += [f"    self.{attr} = {self._from_bits(raw, ft, w)}", f"    pos += {w}"]
+                out += [f"    self.{attr} = {self.from_bits(raw, ft, w)}", f"    pos += {w}"]
         out += [
             "    self._v = True",
             "    return end",
@@ -234,7 +234,7 @@ class TypeLayouts:
                 widths.append(f"self.{attr}[0]")
             else:
                 w = self._width(ft)
-                values.append(self._to_bits(f"self.{attr}", ft, w, 0))
+                values.append(self.to_bits(f"self.{attr}", ft, w, 0))
                 widths.append(str(w))
         out.append(
             f"        parts.append(pack_fields(({', '.join(values)},), ({', '.join(widths)},)))"
@@ -248,7 +248,9 @@ class TypeLayouts:
             raise CodegenError(f"header field of type {t} has no fixed width")
         return w
 
-    def _from_bits(self, raw: str, t: T.P4Type, width: int) -> str:
+    def from_bits(self, raw: str, t: T.P4Type, width: int) -> str:
+        """Source of the value of type ``t`` whose ``width`` bits ``raw`` holds (BMv2
+        serialization: struct fields and array elements in order, most significant first)."""
         if isinstance(t, T.BoolType):
             return f"bool({raw})"
         if isinstance(t, T.BitsType) and t.signed:
@@ -260,13 +262,13 @@ class TypeLayouts:
                 ft = strip(f.type)
                 w = self._width(ft)
                 shift -= w
-                parts.append(self._from_bits(f"((({raw}) >> {shift}) & {(1 << w) - 1:#x})", ft, w))
+                parts.append(self.from_bits(f"((({raw}) >> {shift}) & {(1 << w) - 1:#x})", ft, w))
             return f"{self.class_of(t)}._mk({', '.join(parts)})"
         if isinstance(t, T.ArrayType):  # an array inside a header: its elements in order
             element = strip(t.element)
             w = self._width(element)
             parts = [
-                self._from_bits(
+                self.from_bits(
                     f"((({raw}) >> {width - (i + 1) * w}) & {(1 << w) - 1:#x})", element, w
                 )
                 for i in range(t.size)
@@ -274,7 +276,8 @@ class TypeLayouts:
             return f"P4Array([{', '.join(parts)}], {is_aggregate(element)})"
         return raw
 
-    def _to_bits(self, value: str, t: T.P4Type, width: int, shift: int) -> str:
+    def to_bits(self, value: str, t: T.P4Type, width: int, shift: int) -> str:
+        """Source of ``value`` (of type ``t``) as ``width`` unsigned bits, shifted left."""
         if isinstance(t, T.BoolType):
             term = f"int({value})"
         elif isinstance(t, T.BitsType) and t.signed:
@@ -285,13 +288,13 @@ class TypeLayouts:
                 ft = strip(f.type)
                 w = self._width(ft)
                 inner -= w
-                terms.append(self._to_bits(f"{value}.{field_attr(f.name)}", ft, w, inner))
+                terms.append(self.to_bits(f"{value}.{field_attr(f.name)}", ft, w, inner))
             term = "(" + (" | ".join(terms) or "0") + ")"
         elif isinstance(t, T.ArrayType):
             element = strip(t.element)
             w = self._width(element)
             terms = [
-                self._to_bits(f"{value}.elems[{i}]", element, w, width - (i + 1) * w)
+                self.to_bits(f"{value}.elems[{i}]", element, w, width - (i + 1) * w)
                 for i in range(t.size)
             ]
             term = "(" + (" | ".join(terms) or "0") + ")"
