@@ -1,9 +1,9 @@
 """Type inference and checking of expressions (everything but calls, see ``typecheck_call``).
 
 ``check_expr`` computes an expression's natural type and folds constants; ``convert``
-(``typecheck_convert``) then applies the implicit conversions of the spec where a type is expected (an ``int`` literal
-takes the width of the other operand or of the destination, a ``{...}`` list becomes the
-expected tuple, struct or header).
+(``typecheck_convert``) then applies the implicit conversions of the spec where a type is
+expected (an ``int`` literal takes the width of the other operand or of the destination, a
+``{...}`` list becomes the expected tuple, struct or header).
 """
 
 from __future__ import annotations
