@@ -156,6 +156,15 @@ class BlockUnit:
                 raise CodegenError(f"{where(local)}: instance {local.name} was not elaborated")
             self._bind_instance(local, child)
             return []
+        if isinstance(local, ast.ActionDecl):
+            # Objects an action instantiates belong to the control (one per control
+            # instance, shared by every run of the action), as p4c elaborates them.
+            for obj in local.instances:
+                child = self.instance.children.get(obj.name)
+                if child is None:
+                    raise CodegenError(f"{where(obj)}: instance {obj.name} was not elaborated")
+                self._bind_instance(obj, child)
+            return []
         if isinstance(local, ast.ValueSetDecl):
             self._externs[local] = self.names[local] = self.prog.create_value_set(
                 self.instance, local

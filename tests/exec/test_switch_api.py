@@ -210,3 +210,11 @@ def test_multicast_group_delete_and_table_action_names(sw: Switch) -> None:
         sw.mc_group_delete(5)
     assert set(sw.table("t_sel").actions) == {"I.fwd", "NoAction"}
     assert set(sw.profile("sel").actions) == set(sw.table("t_sel").actions)
+
+
+def test_an_extern_instantiated_in_an_action_is_the_controls_object() -> None:
+    sw = Switch.from_file(Path(__file__).parent / "programs" / "action_instance.p4")
+    sw.inject(0, b"\x00")
+    sw.inject(0, b"\x00")
+    assert sw.register_read("I.regs", 0) == 2
+    assert [data for _, data in sw.take_outputs()] == [b"\x01", b"\x02"]
