@@ -170,8 +170,13 @@ class V1ModelExterns:
             raise CodegenError(f"{where(mc)}: lookahead of {t} has no fixed width")
         too_short = self.prog.layouts.error_code("PacketTooShort")
         raw = f"lookahead({pk}, {width}, {too_short})"
+        if isinstance(t, T.StructLikeType) and t.kind != "header":
+            # A struct of bit fields: split the bits (p4c's bit structs).
+            bits_tmp = cc.ex.temp("la")
+            cc.ex.pre.append(f"{bits_tmp} = {raw}")
+            return self.prog.layouts.from_bits(bits_tmp, t, width)
         if isinstance(t, T.StructLikeType):
-            # A header/struct is built by extracting into a fresh instance without moving.
+            # A header is built by extracting into a fresh instance without moving.
             cls = self.prog.layouts.class_of(t)
             tmp = cc.ex.temp("la")
             cc.ex.pre += [f"{tmp} = {cls}()", f"{tmp}._extract({pk}.data, {pk}.pos)"]
