@@ -9,6 +9,7 @@ import pytest
 
 from softswitch.switch import Switch
 from tests.dataplane.fabric import reference_switch
+from tests.dataplane.liveness import arm_primaries
 
 
 @pytest.fixture
@@ -17,3 +18,9 @@ def sw() -> Iterator[Switch]:
     yield switch
     # A run-time failure inside the program drops packets silently: no test may cause one.
     assert switch.errors == []
+
+
+@pytest.fixture
+def armed(sw: Switch) -> Switch:
+    """Liveness on both primaries (liveness.py), armed by one probe each."""
+    return arm_primaries(sw)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 
@@ -31,7 +30,6 @@ from tests.dataplane.fabric import (
     expected_fn,
     fn_neighbour,
     forwarded,
-    liveness_config,
     neighbour_probe,
     now_us,
     packet_in_header,
@@ -40,25 +38,10 @@ from tests.dataplane.fabric import (
     probe_frame,
     roce,
 )
+from tests.dataplane.liveness import INTERVAL_US, TIMEOUT_US, advance_us
 
-INTERVAL_US, MULTIPLIER = 1000, 3
-TIMEOUT_US = INTERVAL_US * MULTIPLIER
 FLOWS = range(40000, 40060)
 NEIGHBOUR = 0x0A000004  # originator id of the spine on port 4
-
-
-@pytest.fixture
-def armed(sw: Switch) -> Switch:
-    """Liveness on both primaries, each armed by one probe heard at t0."""
-    for port in (3, 4):
-        liveness_config(sw, port, INTERVAL_US, MULTIPLIER)
-        sw.inject(port, neighbour_probe(port, 1, 0, INTERVAL_US))
-    assert sw.take_outputs() == []  # probes are consumed, never forwarded
-    return sw
-
-
-def advance_us(sw: Switch, us: int) -> None:
-    sw.advance(us * 1000)
 
 
 def remote_traffic(sw: Switch, psn: int = 0) -> Counter[int]:
@@ -180,9 +163,10 @@ def test_packet_out_probe_on_a_dead_port_detects_and_still_leaves(armed: Switch)
     assert [Ether(d)[FN].fn_type for p, d in sent if p != 3] == [FnType.FAILURE_DETECTED] * 2
 
 
-def test_a_port_that_stays_dead_is_reported_again_every_half_lifetime(armed: Switch) -> None:
+def test_a_port_that_stays_dead_is_reported_again_after_half_the_lifetime(armed: Switch) -> None:
     """Receivers expire FAILURE_DETECTED after its lifetime: while the port stays dead, the next
-    check at least half a lifetime after the last report floods it again (a new event)."""
+    check at least half a lifetime after the first report floods it again (a new event), with
+    twice the lifetime (test_failure_refresh.py follows the backoff further)."""
     sw = armed
     t0 = now_us(sw)
     _detect_port_3_failure(sw)
@@ -203,9 +187,9 @@ def test_a_port_that_stays_dead_is_reported_again_every_half_lifetime(armed: Swi
             timestamp=first_report + half_lifetime_us,
             metric_kind=MetricKind.SILENCE_TIME,
             metric_value=first_report + half_lifetime_us - t0,
-            lifetime=NODE.fn_lifetime_ms,
+            lifetime=2 * NODE.fn_lifetime_ms,
         )
-    # Data packets check the port as well, and the refresh restarts the half lifetime.
+    # Data packets check the port as well, and the refresh restarts the wait.
     remote_traffic(sw, psn=4)
     assert sw.counter_read(FN_TX_COUNTER, FnType.FAILURE_DETECTED)[0] == 4  # 2 events x 2 copies
 
@@ -267,6 +251,35 @@ def test_remote_failure_ends_with_recovery_or_lifetime(sw: Switch) -> None:
     assert remote_traffic(sw, psn=2)[3] > 0  # soft state expired without a refresh
 
 
+def test_remote_failure_lasts_as_long_as_the_lifetime_its_refresh_carries(sw: Switch) -> None:
+    sw.inject(4, _remote_fn(FnType.FAILURE_DETECTED, sequence=1))  # 50 ms
+    advance_us(sw, 25_000)
+    refresh = fn_neighbour(
+        FnType.FAILURE_DETECTED,
+        originator=NEIGHBOUR,
+        sequence=2,
+        lifetime=400,  # a backed-off refresh (test_failure_refresh.py)
+        src_mac=SPINE_MACS[4],
+    )
+    sw.inject(4, bytes(refresh))
+    sw.take_outputs()
+    refreshed_at = now_us(sw)
+    assert sw.register_read(REMOTE_DOWN_UNTIL, REMOTE_WATCH_ID) == refreshed_at + 400_000
+    advance_us(sw, 400_000 - 1)
+    assert remote_traffic(sw)[3] == 0  # long past the first FN's 50 ms
+    advance_us(sw, 1)
+    assert remote_traffic(sw, psn=1)[3] > 0
+    # A recovery ends a long lifetime at once.
+    refresh.sequence, refresh.lifetime = 3, 800
+    sw.inject(4, bytes(refresh))
+    sw.take_outputs()
+    assert remote_traffic(sw, psn=2)[3] == 0
+    sw.inject(4, _remote_fn(FnType.FAILURE_RECOVERED, sequence=4))
+    sw.take_outputs()
+    assert sw.register_read(REMOTE_DOWN_UNTIL, REMOTE_WATCH_ID) == 0
+    assert remote_traffic(sw, psn=3)[3] > 0
+
+
 def test_hop_limit_one_is_not_relayed(sw: Switch) -> None:
     received = _remote_fn(FnType.FAILURE_DETECTED, sequence=1, hop_limit=1)
     sw.inject(4, received)
@@ -284,6 +297,29 @@ def test_replayed_fn_is_dropped_and_counted(sw: Switch) -> None:
 
 
 FN_LAST_SEQ = "FantelIngress.fast_reroute.fn_last_seq"
+
+
+def test_our_own_fn_heard_back_is_dropped_before_the_replay_guard(sw: Switch) -> None:
+    """The spine on port 4 relays our FN about port 3 back to us (parallel links, rings)."""
+    own_object = NODE.node_id << 16 | 3
+    echo = bytes(
+        fn_neighbour(
+            FnType.FAILURE_DETECTED,
+            originator=NODE.node_id,
+            sequence=1,
+            object_kind=ObjectKind.PORT,
+            object_id=own_object,
+            src_mac=SPINE_MACS[4],
+        )
+    )
+    sw.inject(4, echo)
+    assert sw.take_outputs() == []  # neither relayed nor punted
+    assert sw.counter_read(FN_DROP_COUNTER, DropReason.FN_REPLAY) == (1, len(echo))
+    assert sw.counter_read(FN_RX_COUNTER, FnType.FAILURE_DETECTED)[0] == 0
+    slot = replay_slot(NODE.node_id, ObjectKind.PORT, own_object)
+    assert sw.register_read(FN_LAST_SEQ, slot) == 0  # no replay cell taken
+
+
 OTHER_LINK_ID = REMOTE_LINK_ID + 1
 
 

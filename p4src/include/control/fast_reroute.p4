@@ -10,13 +10,53 @@
  *   BMv2 has no timers. A dead primary, or a next hop whose remote object is down, is replaced
  *   by the precomputed backup next hop at once, in the data plane.
  * - Detection floods a FAILURE_DETECTED FN to the neighbours (hop limit from switch_config)
- *   and refreshes it while the port stays dead: a check more than half the FN lifetime after
- *   the last report floods it again, so receivers' soft state never expires under a failure
- *   that lasts. Received failure FNs mark the watched remote object down until their
- *   lifetime ends or a FAILURE_RECOVERED arrives, and are relayed while hop_limit > 1.
+ *   and refreshes it while the port stays dead, with backoff (ReportLifetime): the first
+ *   report carries the configured lifetime, each refresh is flooded half the previous one's
+ *   lifetime after it and carries twice that lifetime, up to 16 x the configured one, so
+ *   receivers' soft state never expires under a failure that lasts, and a lasting failure
+ *   costs a few reports instead of one every half lifetime. Received failure FNs mark the
+ *   watched remote object down until their lifetime ends or a FAILURE_RECOVERED arrives, and
+ *   are relayed while hop_limit > 1; our own, heard back over another link, are dropped.
  */
 #ifndef __FANTEL_FAST_REROUTE__
 #define __FANTEL_FAST_REROUTE__
+
+/*
+ * The lifetime a FAILURE_DETECTED carries and the wait until its refresh (half of it, us),
+ * from the age of the failure's first report: base_ms for the first report, then 2^k x
+ * base_ms for a report at least (2^k - 1) x base_ms / 2 old, k <= 4: with refreshes half a
+ * lifetime apart that is one doubling per refresh (sparser checks may skip a step), capped at
+ * 16 x base_ms and at the field's 65535 ms. The age, not a stored lifetime, decides, so the
+ * state is two times per port (FailureOnset, FailureRefresh), each register reached once.
+ */
+control ReportLifetime(in bit<16> base_ms, in bool refresh, in timestamp_t age,
+                       out bit<16> lifetime_ms, out timestamp_t wait) {
+    apply {
+        timestamp_t half = (timestamp_t)base_ms * 500;   /* ms -> us, halved */
+        bit<32> scaled_ms = (bit<32>)base_ms;
+        wait = half;
+        if (refresh) {
+            if (age >= (half << 4) - half) {
+                scaled_ms = scaled_ms << 4;
+                wait = half << 4;
+            } else if (age >= (half << 3) - half) {
+                scaled_ms = scaled_ms << 3;
+                wait = half << 3;
+            } else if (age >= (half << 2) - half) {
+                scaled_ms = scaled_ms << 2;
+                wait = half << 2;
+            } else {
+                scaled_ms = scaled_ms << 1;
+                wait = half << 1;
+            }
+        }
+        lifetime_ms = (bit<16>)scaled_ms;
+        if (scaled_ms > 0xFFFF) {
+            lifetime_ms = 0xFFFF;
+            wait = 0xFFFF * 500;
+        }
+    }
+}
 
 control FastReroute(inout headers_t hdr,
                     inout local_md_t md,
@@ -25,7 +65,9 @@ control FastReroute(inout headers_t hdr,
     /* Per-port probe state, remote objects' failures, replay state (arch_fast_reroute.p4). */
     ProbeTxSequence() probe_tx_seq;
     ProbeLiveness() probe_liveness;
-    FailureReport() failure_report;
+    FailureOnset() failure_onset;
+    FailureRefresh() failure_refresh;
+    ReportLifetime() report_lifetime;
     RemoteDown() remote_down;
     FnReplayGuard() fn_replay_guard;
 
@@ -137,7 +179,13 @@ control FastReroute(inout headers_t hdr,
             /* FN rx from a neighbour (Filtering already refused host ports). Replays are
                judged per (originator, object): an originator numbers all its events in one
                series, and its FNs about different objects reach us through different
-               neighbours, out of order (docs/wire-format.md 2.1). */
+               neighbours, out of order (docs/wire-format.md 2.1). Our own FN, heard back
+               over a parallel link or around a ring, is old news to us: a replay too. */
+            if (hdr.fn.originator == md.fn.node_id) {
+                fn_drop_counter.count((bit<32>)DROP_REASON_FN_REPLAY);
+                intr.drop = true;
+                return;
+            }
             bool replay;
             fn_replay_guard.apply(hdr.fn, replay);
             if (replay) {
@@ -203,16 +251,22 @@ control FastReroute(inout headers_t hdr,
             backup_next_hops.apply();
         }
         if (probe_heard || primary_dead) {
-            /* A dead port's report is refreshed after half the lifetime (ms -> us: x 500). */
-            bool announce;
-            failure_report.apply(probe_heard, check_port, md.lkp.now,
-                                 (timestamp_t)md.cfg.fn_lifetime * 500, announce);
+            bool reported;
+            timestamp_t age;
+            failure_onset.apply(probe_heard, check_port, md.lkp.now, reported, age);
             bit<32> object_id = (md.fn.node_id << 16) | (bit<32>)check_port;
-            if (announce && probe_heard) {
+            if (probe_heard && reported) {
                 flood_fn(FN_TYPE_FAILURE_RECOVERED, object_id, FN_METRIC_NONE, 0, 0, check_port);
-            } else if (announce) {
-                flood_fn(FN_TYPE_FAILURE_DETECTED, object_id, FN_METRIC_SILENCE_TIME,
-                         (bit<32>)(md.lkp.now - last_rx), md.cfg.fn_lifetime, check_port);
+            } else if (!probe_heard) {
+                bit<16> lifetime_ms;
+                timestamp_t wait;
+                report_lifetime.apply(md.cfg.fn_lifetime, reported, age, lifetime_ms, wait);
+                bool due;
+                failure_refresh.apply(!reported, check_port, md.lkp.now, wait, due);
+                if (due) {
+                    flood_fn(FN_TYPE_FAILURE_DETECTED, object_id, FN_METRIC_SILENCE_TIME,
+                             (bit<32>)(md.lkp.now - last_rx), lifetime_ms, check_port);
+                }
             }
         }
     }

@@ -35,28 +35,68 @@ control ProbeLiveness(in bool heard, in PortId_t port, in timestamp_t now,
     }
 }
 
-control FailureReport(in bool alive, in PortId_t port, in timestamp_t now,
-                      in timestamp_t refresh_after, out bool announce) {
+/* The age is taken in 32-bit SALU time, so it stays right when that wraps (~73 minutes). */
+control FailureOnset(in bool alive, in PortId_t port, in timestamp_t now,
+                     out bool reported, out timestamp_t age) {
     @name(".FantelIngress.fast_reroute.port_reported_failed")
     Register<salu_time_t, bit<32>>(PORT_COUNT, 0) port_reported_failed;
 
     salu_time_t now_salu;
-    salu_time_t refresh_before;   /* now - refresh_after */
 
-    RegisterAction<salu_time_t, bit<32>, bit<1>>(port_reported_failed) recover = {
-        void apply(inout salu_time_t reported, out bit<1> rv) {
-            rv = 0;
-            if (reported != 0) {
-                rv = 1;
-            }
-            reported = 0;
+    RegisterAction<salu_time_t, bit<32>, salu_time_t>(port_reported_failed) forget = {
+        void apply(inout salu_time_t reported_at, out salu_time_t rv) {
+            rv = reported_at;
+            reported_at = 0;
         }
     };
-    RegisterAction<salu_time_t, bit<32>, bit<1>>(port_reported_failed) report = {
-        void apply(inout salu_time_t reported, out bit<1> rv) {
+    RegisterAction<salu_time_t, bit<32>, salu_time_t>(port_reported_failed) start = {
+        void apply(inout salu_time_t reported_at, out salu_time_t rv) {
+            rv = reported_at;
+            if (reported_at == 0) {
+                reported_at = now_salu;
+            }
+        }
+    };
+
+    apply {
+        now_salu = (salu_time_t)now;
+        salu_time_t reported_at;
+        if (alive) {
+            reported_at = forget.execute((bit<32>)port);
+        } else {
+            reported_at = start.execute((bit<32>)port);
+        }
+        reported = reported_at != 0;
+        age = 0;
+        if (reported && !alive) {
+            age = (timestamp_t)(now_salu - reported_at);
+        }
+    }
+}
+
+/*
+ * A separate register from FailureOnset's: the wait depends on the age that one returns.
+ * "Due" is the RFC 1982 test on the cell, (now - due_at) as a signed 32-bit difference.
+ */
+control FailureRefresh(in bool first, in PortId_t port, in timestamp_t now,
+                       in timestamp_t wait, out bool due) {
+    @name(".FantelIngress.fast_reroute.port_refresh_due")
+    Register<salu_time_t, bit<32>>(PORT_COUNT, 0) port_refresh_due;
+
+    salu_time_t now_salu;
+    salu_time_t next_due;   /* now + wait */
+
+    RegisterAction<salu_time_t, bit<32>, bit<1>>(port_refresh_due) arm = {
+        void apply(inout salu_time_t due_at, out bit<1> rv) {
+            due_at = next_due;
+            rv = 1;
+        }
+    };
+    RegisterAction<salu_time_t, bit<32>, bit<1>>(port_refresh_due) refresh = {
+        void apply(inout salu_time_t due_at, out bit<1> rv) {
             rv = 0;
-            if (reported == 0 || reported <= refresh_before) {
-                reported = now_salu;
+            if ((int<32>)(now_salu - due_at) >= 0) {
+                due_at = next_due;
                 rv = 1;
             }
         }
@@ -64,11 +104,11 @@ control FailureReport(in bool alive, in PortId_t port, in timestamp_t now,
 
     apply {
         now_salu = (salu_time_t)now;
-        refresh_before = now_salu - (salu_time_t)refresh_after;
-        if (alive) {
-            announce = recover.execute((bit<32>)port) == 1;
+        next_due = now_salu + (salu_time_t)wait;
+        if (first) {
+            due = arm.execute((bit<32>)port) == 1;
         } else {
-            announce = report.execute((bit<32>)port) == 1;
+            due = refresh.execute((bit<32>)port) == 1;
         }
     }
 }

@@ -23,28 +23,47 @@ control ProbeLiveness(in bool heard, in PortId_t port, in timestamp_t now,
 }
 
 /*
- * When FAILURE_DETECTED was last flooded for port (0 = not reported). alive: announce a
- * recovery if a failure was reported, and forget it. Dead: announce (and note the time) if
- * not reported yet or reported at least refresh_after ago.
+ * When the port's current failure was first reported (0 = not reported). alive: reported =
+ * a failure was, and it is forgotten. Dead: a first report starts now unless one was made;
+ * age = how long ago it was (0 for a first report).
  */
-control FailureReport(in bool alive, in PortId_t port, in timestamp_t now,
-                      in timestamp_t refresh_after, out bool announce) {
+control FailureOnset(in bool alive, in PortId_t port, in timestamp_t now,
+                     out bool reported, out timestamp_t age) {
     @name(".FantelIngress.fast_reroute.port_reported_failed")
     register<timestamp_t>(PORT_COUNT) port_reported_failed;
 
     apply {
-        timestamp_t reported;
-        port_reported_failed.read(reported, (bit<32>)port);
+        timestamp_t reported_at;
+        port_reported_failed.read(reported_at, (bit<32>)port);
+        reported = reported_at != 0;
+        age = 0;
         if (alive) {
-            announce = reported != 0;
-            if (announce) {
+            if (reported) {
                 port_reported_failed.write((bit<32>)port, 0);
             }
+        } else if (reported) {
+            age = now - reported_at;
         } else {
-            announce = reported == 0 || now - reported >= refresh_after;
-            if (announce) {
-                port_reported_failed.write((bit<32>)port, now);
-            }
+            port_reported_failed.write((bit<32>)port, now);
+        }
+    }
+}
+
+/*
+ * When the port's failure report is due again. due: a first report, or a refresh whose time
+ * has come; either way the next one is due wait after now.
+ */
+control FailureRefresh(in bool first, in PortId_t port, in timestamp_t now,
+                       in timestamp_t wait, out bool due) {
+    @name(".FantelIngress.fast_reroute.port_refresh_due")
+    register<timestamp_t>(PORT_COUNT) port_refresh_due;
+
+    apply {
+        timestamp_t due_at;
+        port_refresh_due.read(due_at, (bit<32>)port);
+        due = first || due_at <= now;
+        if (due) {
+            port_refresh_due.write((bit<32>)port, now + wait);
         }
     }
 }
