@@ -97,6 +97,21 @@ def test_cleared_ends_state_at_once() -> None:
     assert state.active(Condition.FAILED) == {}
 
 
+def test_a_refresh_keeps_the_state_for_the_lifetime_it_carries() -> None:
+    """The data plane backs off refreshes of a lasting failure, doubling their lifetime."""
+    state = SoftState()
+    state.apply(note(FnType.FAILURE_DETECTED, 1, 1.0, lifetime=200))
+    assert state.apply(note(FnType.FAILURE_DETECTED, 2, 1.1, lifetime=3200)) is None
+    assert state.next_deadline() == pytest.approx(4.3)
+    assert state.expire(4.29) == []  # long past the first FN's 200 ms
+    assert [(c.target, c.active) for c in state.expire(4.31)] == [(PORT, False)]
+    # A recovery ends such a long lifetime at once.
+    state.apply(note(FnType.FAILURE_DETECTED, 3, 5.0, lifetime=3200))
+    change = state.apply(note(FnType.FAILURE_RECOVERED, 4, 5.1, lifetime=0))
+    assert change is not None and not change.active
+    assert state.active(Condition.FAILED) == {} and state.next_deadline() is None
+
+
 def test_replayed_and_stale_sequences_are_ignored() -> None:
     state = SoftState()
     state.apply(note(FnType.FAILURE_DETECTED, 10, 1.0, lifetime=1000))
