@@ -26,8 +26,9 @@
  * from the age of the failure's first report: base_ms for the first report, then 2^k x
  * base_ms for a report at least (2^k - 1) x base_ms / 2 old, k <= 4: with refreshes half a
  * lifetime apart that is one doubling per refresh (sparser checks may skip a step), capped at
- * 16 x base_ms and at the field's 65535 ms. The age, not a stored lifetime, decides, so the
- * state is two times per port (FailureOnset, FailureRefresh), each register reached once.
+ * 16 x base_ms and at the field's 65535 ms. The age, not a stored lifetime, decides: a stored
+ * one would be read before the due decision and written after it, two accesses to one TNA
+ * register; this way the state is two times per port, FailureOnset's then FailureRefresh's.
  */
 control ReportLifetime(in bit<16> base_ms, in bool refresh, in timestamp_t age,
                        out bit<16> lifetime_ms, out timestamp_t wait) {

@@ -25,12 +25,19 @@ control ProbeLiveness(in bool heard, in PortId_t port, in timestamp_t now,
         }
     };
 
+    /* The cell is 32 bits of the time: the shared control gets now minus the (modular)
+       silence, which stays right across the wrap of salu_time_t. */
     apply {
         now_salu = (salu_time_t)now;
+        salu_time_t heard_at;
         if (heard) {
-            last_rx = (timestamp_t)hear.execute((bit<32>)port);
+            heard_at = hear.execute((bit<32>)port);
         } else {
-            last_rx = (timestamp_t)read.execute((bit<32>)port);
+            heard_at = read.execute((bit<32>)port);
+        }
+        last_rx = 0;
+        if (heard_at != 0) {
+            last_rx = now - (timestamp_t)(now_salu - heard_at);
         }
     }
 }
