@@ -15,6 +15,7 @@ from softswitch.codegen.module import indent
 from softswitch.codegen.values import CodegenError, strip
 from softswitch.frontend import ast
 from softswitch.frontend import types as T
+from softswitch.frontend.p4info_types import key_name
 from softswitch.runtime.actions import ActionCall, ActionSpec
 from softswitch.runtime.externs import MeterType
 from softswitch.runtime.hashes import HashAlgorithm, HashUnit
@@ -63,7 +64,7 @@ def expr_text(e: ast.Expression) -> str:
         return f"{expr_text(e.target)}()"
     if isinstance(e, ast.Cast):
         return expr_text(e.expr)
-    return type(e).__name__
+    return key_name(e)  # e.g. `f & 0xff`: P4Info's spelling
 
 
 def const_int(e: ast.Expression | None, what: str) -> int:

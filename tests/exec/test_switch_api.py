@@ -218,3 +218,38 @@ def test_an_extern_instantiated_in_an_action_is_the_controls_object() -> None:
     sw.inject(0, b"\x00")
     assert sw.register_read("I.regs", 0) == 2
     assert [data for _, data in sw.take_outputs()] == [b"\x01", b"\x02"]
+
+
+MASKED_KEY_PROGRAM = """
+#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> a; bit<8> b; bit<8> res; }
+struct headers { h_t h; }
+struct metadata { }
+parser P(packet_in pk, out headers hdr, inout metadata m, inout standard_metadata_t sm) {
+    state start { pk.extract(hdr.h); transition accept; }
+}
+control V(inout headers hdr, inout metadata m) { apply {} }
+control I(inout headers hdr, inout metadata m, inout standard_metadata_t sm) {
+    action set(bit<8> v) { hdr.h.res = v; }
+    table t {
+        key = { hdr.h.a & 0x0f : exact; hdr.h.b[3:0] : exact; }
+        actions = { set; NoAction; }
+    }
+    apply { sm.egress_spec = 1; t.apply(); }
+}
+control E(inout headers hdr, inout metadata m, inout standard_metadata_t sm) { apply {} }
+control C(inout headers hdr, inout metadata m) { apply {} }
+control D(packet_out pk, in headers hdr) { apply { pk.emit(hdr); } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+
+
+def test_expression_keys_are_named_as_in_p4info(tmp_path: Path) -> None:
+    program = tmp_path / "masked.p4"
+    program.write_text(MASKED_KEY_PROGRAM)
+    sw = Switch.from_file(program)
+    assert [k.name for k in sw.table("I.t").key_fields] == ["hdr.h.a & 0xf", "hdr.h.b[3:0]"]
+    sw.table_add("I.t", {"hdr.h.a & 0xf": 0x3, "hdr.h.b[3:0]": 0x4}, "set", {"v": 0x77})
+    sw.inject(0, bytes([0xA3, 0xB4, 0x00]))
+    assert sw.take_outputs() == [(1, bytes([0xA3, 0xB4, 0x77]))]
