@@ -67,6 +67,9 @@ def expr_text(e: ast.Expression) -> str:
     return key_name(e)  # e.g. `f & 0xff`: P4Info's spelling
 
 
+ERROR_WIDTH = 32
+
+
 def const_int(e: ast.Expression | None, what: str) -> int:
     if e is None:
         raise CodegenError(f"{what}: missing value")
@@ -114,7 +117,8 @@ class TableCompiler:
         key_lines: list[str] = []
         for element in decl.keys:
             t = strip(element.expr.type)
-            width = t.bit_width()
+            # BMv2 stores error values in 32-bit fields (standard_metadata.parser_error).
+            width = ERROR_WIDTH if isinstance(t, T.ErrorType) else t.bit_width()
             if width is None:
                 raise CodegenError(f"{where(element)}: key of type {t} has no fixed width")
             key_lines += ex.pre  # earlier keys' statements keep their order
@@ -372,8 +376,7 @@ class TableCompiler:
             return [max(v, 1) for v in values]
         return [_SMALLER_WINS_BASE - v for v in values]
 
-    @staticmethod
-    def _field_match(e: ast.Expression, kf: KeyField) -> FieldMatch | None:
+    def _field_match(self, e: ast.Expression, kf: KeyField) -> FieldMatch | None:
         w = kf.width
         if isinstance(e, ast.DefaultExpr | ast.DontCareExpr):
             return None
@@ -388,7 +391,10 @@ class TableCompiler:
             return RangeMatch(
                 unsigned(const_int(e.lo, "low"), w), unsigned(const_int(e.hi, "high"), w)
             )
-        value = unsigned(const_int(e, "key"), w)
+        if isinstance(e.const_value, T.ErrorValue):
+            value = self.prog.layouts.error_code(e.const_value.member)
+        else:
+            value = unsigned(const_int(e, "key"), w)
         if kf.kind is MatchKind.LPM:
             return LpmMatch(value, w)
         if kf.kind is MatchKind.TERNARY:
