@@ -67,7 +67,15 @@ def expr_text(e: ast.Expression) -> str:
     return key_name(e)  # e.g. `f & 0xff`: P4Info's spelling
 
 
-ERROR_WIDTH = 32
+# p4c's BMv2 back end keeps errors and plain enums (EnumOn32Bits) in 32-bit fields.
+WORD_WIDTH = 32
+
+
+def key_width(t: T.P4Type) -> int | None:
+    """Width of a key field of type ``t``; errors and enums without a type are 32 bits."""
+    if isinstance(t, T.ErrorType) or (isinstance(t, T.EnumType) and t.underlying is None):
+        return WORD_WIDTH
+    return t.bit_width()
 
 
 def const_int(e: ast.Expression | None, what: str) -> int:
@@ -117,8 +125,7 @@ class TableCompiler:
         key_lines: list[str] = []
         for element in decl.keys:
             t = strip(element.expr.type)
-            # BMv2 stores error values in 32-bit fields (standard_metadata.parser_error).
-            width = ERROR_WIDTH if isinstance(t, T.ErrorType) else t.bit_width()
+            width = key_width(t)
             if width is None:
                 raise CodegenError(f"{where(element)}: key of type {t} has no fixed width")
             key_lines += ex.pre  # earlier keys' statements keep their order
@@ -376,6 +383,21 @@ class TableCompiler:
             return [max(v, 1) for v in values]
         return [_SMALLER_WINS_BASE - v for v in values]
 
+    def _key_value(self, e: ast.Expression, width: int) -> int:
+        """A constant key: a number, an error code or a plain enum member's index."""
+        value = e.const_value
+        if isinstance(value, T.ErrorValue):
+            return self.prog.layouts.error_code(value.member)
+        enum_t = strip(e.type) if e.type is not None else None
+        if (
+            isinstance(value, T.EnumValue)
+            and value.value is None
+            and isinstance(enum_t, T.EnumType)
+            and value.member in enum_t.members
+        ):
+            return enum_t.members.index(value.member)
+        return unsigned(const_int(e, "key"), width)
+
     def _field_match(self, e: ast.Expression, kf: KeyField) -> FieldMatch | None:
         w = kf.width
         if isinstance(e, ast.DefaultExpr | ast.DontCareExpr):
@@ -391,10 +413,7 @@ class TableCompiler:
             return RangeMatch(
                 unsigned(const_int(e.lo, "low"), w), unsigned(const_int(e.hi, "high"), w)
             )
-        if isinstance(e.const_value, T.ErrorValue):
-            value = self.prog.layouts.error_code(e.const_value.member)
-        else:
-            value = unsigned(const_int(e, "key"), w)
+        value = self._key_value(e, w)
         if kf.kind is MatchKind.LPM:
             return LpmMatch(value, w)
         if kf.kind is MatchKind.TERNARY:
