@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Protocol
 
 from softswitch.codegen.expr import ExprCompiler, where
-from softswitch.codegen.values import CodegenError, field_attr, strip
+from softswitch.codegen.values import CodegenError, field_attr, storage_width, strip
 from softswitch.frontend import ast
 from softswitch.frontend import types as T
 
@@ -293,7 +293,7 @@ class CallCompiler:
         """(value, width) sources; a varbit's width is its current length."""
         if isinstance(t, T.VarbitType):
             return f"{src}[1]", f"{src}[0]"
-        width = t.bit_width()
+        width = storage_width(t)
         if width is None:
             raise CodegenError(f"{where(node) if node else '?'}: {t} has no fixed width")
         if isinstance(t, T.BoolType):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from softswitch.codegen.expr import where
 from softswitch.codegen.module import indent
-from softswitch.codegen.values import CodegenError, strip
+from softswitch.codegen.values import CodegenError, storage_width, strip
 from softswitch.frontend import ast
 from softswitch.frontend import types as T
 from softswitch.frontend.p4info_types import key_name
@@ -67,17 +67,6 @@ def expr_text(e: ast.Expression) -> str:
     return key_name(e)  # e.g. `f & 0xff`: P4Info's spelling
 
 
-# p4c's BMv2 back end keeps errors and plain enums (EnumOn32Bits) in 32-bit fields.
-WORD_WIDTH = 32
-
-
-def key_width(t: T.P4Type) -> int | None:
-    """Width of a key field of type ``t``; errors and enums without a type are 32 bits."""
-    if isinstance(t, T.ErrorType) or (isinstance(t, T.EnumType) and t.underlying is None):
-        return WORD_WIDTH
-    return t.bit_width()
-
-
 def const_int(e: ast.Expression | None, what: str) -> int:
     if e is None:
         raise CodegenError(f"{what}: missing value")
@@ -125,7 +114,7 @@ class TableCompiler:
         key_lines: list[str] = []
         for element in decl.keys:
             t = strip(element.expr.type)
-            width = key_width(t)
+            width = storage_width(t)
             if width is None:
                 raise CodegenError(f"{where(element)}: key of type {t} has no fixed width")
             key_lines += ex.pre  # earlier keys' statements keep their order

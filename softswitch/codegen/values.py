@@ -29,6 +29,18 @@ def strip(t: T.P4Type | None) -> T.P4Type:
     return t
 
 
+# p4c's BMv2 back end keeps errors and plain enums (EnumOn32Bits) in 32-bit fields.
+WORD_WIDTH = 32
+
+
+def storage_width(t: T.P4Type) -> int | None:
+    """Bits a value of type ``t`` takes in BMv2 (table keys, field lists); errors and enums
+    without an underlying type take 32."""
+    if isinstance(t, T.ErrorType) or (isinstance(t, T.EnumType) and t.underlying is None):
+        return WORD_WIDTH
+    return t.bit_width()
+
+
 def field_attr(name: str) -> str:
     return f"f_{name}"
 

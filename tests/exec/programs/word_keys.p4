@@ -1,11 +1,12 @@
 // Tables keyed on an `error` value or on a plain enum (p4c's BMv2 back end keeps both in
 // 32-bit fields): const entries name error and enum members; the parser's error and an
-// enum set in ingress select the actions (p4c issue1062-1-bmv2).
+// enum set in ingress select the actions (p4c issue1062-1-bmv2). Field lists hold them as
+// 32-bit values too: x = identity({c, parser_error}) % 2^16 is the error's code alone.
 #include <core.p4>
 #include <v1model.p4>
 
 enum Color { RED, GREEN, BLUE }
-header h_t { bit<8> tag; bit<8> b; }
+header h_t { bit<8> tag; bit<8> b; bit<16> x; }
 struct headers { h_t h; }
 struct metadata { Color c; }
 
@@ -47,6 +48,7 @@ control I(inout headers hdr, inout metadata m, inout standard_metadata_t sm) {
             m.c = Color.RED;
         }
         by_color.apply();
+        hash(hdr.h.x, HashAlgorithm.identity, 16w0, { m.c, sm.parser_error }, 32w65536);
     }
 }
 
